@@ -1,0 +1,35 @@
+/**
+ * Every error a user can meet, one table. A message carries the bad value and says what to do.
+ * Modules throw `uniadError('CODE', ...args)`; the CLI prints `message` and exits non-zero.
+ */
+const table = {
+  CONFIG_INVALID: (issues: string) => `config: ${issues}`,
+  CONFIG_READ: (path: string, why: string) => `config: cannot read "${path}": ${why} (pass an existing YAML file with --config)`,
+  CONFIG_YAML: (path: string, why: string) => `config: "${path}" is not valid YAML: ${why}`,
+  SOURCE_URI: (field: string, uri: string, why: string) => `config: ${field}: ${why} in "${uri}" (use rtsp://host/path, file:///abs/path.mp4 or a path, v4l2:///dev/videoN, test:[pattern])`,
+  SOURCE_SCHEME: (field: string, scheme: string) => `config: ${field}: unsupported scheme "${scheme}" (use rtsp, file, v4l2, test)`,
+  MODEL_READ: (path: string, why: string) => `model: cannot read "${path}": ${why}`,
+  MODEL_NOT_ONNX: (path: string, why: string) => `model: "${path}" is not a loadable ONNX model: ${why}`,
+  MODEL_CONTRACT: (path: string, diffs: string) => `model: "${path}" does not follow the model contract: ${diffs}`,
+  SIDECAR: (path: string, why: string) => `model: sidecar "${path}": ${why}`,
+  PROVIDERS: (tried: string) => `model: no execution provider could load the model (${tried}); add "cpu" to model.providers`,
+  INFERENCE: (why: string) => `inference: ${why}`,
+  MQTT: (why: string) => `mqtt: ${why}`,
+  USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
+} as const;
+
+export type ErrorCode = keyof typeof table;
+
+export class UniadError extends Error {
+  override readonly name = 'UniadError';
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** Builds the error for `code`, type-checking its arguments against the table. */
+export function uniadError<C extends ErrorCode>(code: C, ...args: Parameters<(typeof table)[C]>): UniadError {
+  return new UniadError(code, (table[code] as (...a: string[]) => string)(...args));
+}
+
+export const errorCodes = Object.keys(table) as ErrorCode[];

@@ -1,0 +1,85 @@
+/**
+ * The contracts that travel between sources, pipeline and sinks. Defined once here; every module imports them.
+ */
+
+/** One decoded camera frame, RGB, tightly packed rows (width * 3 bytes a row), already cropped and scaled. */
+export interface Frame {
+  readonly camera: string;
+  readonly line: string;
+  /** Product class the camera inspects; selects the per-class threshold. */
+  readonly product: string;
+  /** Per-camera sequence number, starting at 0 for each capture session of the service. */
+  readonly seq: number;
+  /** Epoch milliseconds when the parent process received the frame. */
+  readonly capturedAt: number;
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Uint8Array;
+}
+
+/** Frames of any cameras that go through the model together. */
+export interface Batch {
+  readonly frames: readonly Frame[];
+}
+
+/** What the model said about one frame. */
+export interface Inference {
+  readonly score: number;
+  /** Row-major anomaly map of mapHeight x mapWidth. */
+  readonly anomalyMap: Float32Array;
+  readonly mapWidth: number;
+  readonly mapHeight: number;
+}
+
+export type Reason = 'anomaly' | 'ok' | 'deadline' | 'error';
+
+/** The decision on one frame: what the MQTT `verdict` topic carries. */
+export interface Verdict {
+  /** Unique and stable for a frame: `<camera>:<session>:<seq>`; subscribers deduplicate on it. */
+  readonly id: string;
+  readonly camera: string;
+  readonly line: string;
+  readonly product: string;
+  readonly seq: number;
+  readonly capturedAt: number;
+  readonly decidedAt: number;
+  /** null when the frame was never scored (deadline, error). */
+  readonly score: number | null;
+  readonly threshold: number;
+  readonly reject: boolean;
+  readonly reason: Reason;
+  /** `<name>@<version>` of the model that decided. */
+  readonly model: string;
+}
+
+/** A verdict with the frame and inference that produced it, for sinks that need pixels or the map (heatmap). */
+export interface Decision {
+  readonly verdict: Verdict;
+  readonly frame: Frame;
+  readonly inference?: Inference;
+}
+
+/** The JSON sidecar next to an exported model (`x.onnx` + `x.json`). See shared DESIGN.md "model contract". */
+export interface ModelSidecar {
+  readonly name: string;
+  readonly version: string;
+  readonly input: { readonly height: number; readonly width: number };
+  readonly classes: readonly string[];
+  /** Per-class image-score thresholds from calibration. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  /** Used for a class the model has no threshold for. */
+  readonly defaultThreshold: number;
+  readonly backbone: string;
+  readonly scoreStats?: Readonly<Record<string, { mean: number; std: number; max: number }>>;
+  readonly training?: Readonly<Record<string, unknown>>;
+}
+
+/** Fail-safe decision for frames that could not be inspected (deadline, error). */
+export type FailSafe = 'reject' | 'pass';
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}

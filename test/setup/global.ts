@@ -1,0 +1,10 @@
+/**
+ * Builds the fixtures every suite may use, once a run, into test/.fixtures (git-ignored):
+ * each helper listed here is idempotent and skips work whose output exists.
+ */
+import { mkdirSync } from 'node:fs';
+import { fixturesDir } from './paths.js';
+
+export default async function setup(): Promise<void> {
+  mkdirSync(fixturesDir, { recursive: true });
+}

@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { uniadError } from './errors.js';
+import { parseSourceUri, type SourceSpec } from './sources/uri.js';
+
+/** Execution providers in the order the runtime tries them. */
+export const providerNames = ['tensorrt', 'cuda', 'cpu'] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+const crop = z
+  .object({
+    x: z.number().int().nonnegative(),
+    y: z.number().int().nonnegative(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+  })
+  .strict();
+
+const camera = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" or "-" (it becomes an MQTT topic level)'),
+    line: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" or "-" (it becomes an MQTT topic level)'),
+    product: z.string().min(1, 'name the product class this camera inspects'),
+    source: z.string().min(1, 'give a source URI (rtsp://, file://, v4l2:///dev/videoN, test:)'),
+    crop: crop.optional(),
+    threshold: z.number().positive().optional(),
+    /** Re-open a file source at its end instead of reporting it ended (demo videos). */
+    loop: z.boolean().default(false),
+    /** Cap the frame rate taken from the camera; omitted = as the camera sends. */
+    fps: z.number().positive().max(240).optional(),
+    /** Overload policy when frames arrive faster than the model: keep the newest or the oldest queued frames. */
+    overload: z.enum(['drop-oldest', 'keep-latest']).default('drop-oldest'),
+    /** Seconds with no frame before the camera is restarted. */
+    watchdogSeconds: z.number().positive().default(10),
+  })
+  .strict();
+
+const model = z
+  .object({
+    path: z.string().min(1),
+    providers: z.array(z.enum(providerNames)).nonempty().default(['tensorrt', 'cuda', 'cpu']),
+    batchMaxSize: z.number().int().positive().max(256).default(8),
+    batchMaxWaitMs: z.number().nonnegative().max(10_000).default(20),
+    deadlineMs: z.number().positive().default(2000),
+    failSafe: z.enum(['reject', 'pass']).default('reject'),
+    /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
+    threads: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+const mqtt = z
+  .object({
+    /** Absent: the embedded broker is started and used. */
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'use mqtt://, mqtts://, ws:// or wss://').optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    clientId: z.string().optional(),
+    ca: z.string().optional(),
+    cert: z.string().optional(),
+    key: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+    prefix: z.string().optional(),
+    heatmaps: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** At most one heatmap per camera per this many ms. */
+        minIntervalMs: z.number().nonnegative().default(1000),
+        /** Also publish heatmaps of frames that passed. */
+        includeOk: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
+const embedded = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(1883),
+    wsPort: z.number().int().min(0).max(65535).default(8883),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  })
+  .strict()
+  .default({});
+
+const schema = z
+  .object({
+    site: z.string().regex(/^[A-Za-z0-9_-]+$/).default('site'),
+    node: z.string().regex(/^[A-Za-z0-9_-]+$/).default('edge'),
+    cameras: z.array(camera).nonempty('add at least one camera'),
+    model,
+    mqtt,
+    embeddedBroker: embedded,
+    log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({}),
+  })
+  .strict();
+
+type Parsed = z.infer<typeof schema>;
+export type CameraConfig = Parsed['cameras'][number] & { readonly spec: SourceSpec };
+export type ModelConfig = Parsed['model'];
+export type MqttConfig = Parsed['mqtt'] & { readonly prefix: string };
+export type EmbeddedBrokerConfig = Parsed['embeddedBroker'];
+export interface Config extends Omit<Parsed, 'cameras' | 'mqtt'> {
+  readonly cameras: readonly CameraConfig[];
+  readonly mqtt: MqttConfig;
+}
+
+/** `cameras[2].source` from zod's path. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+function describe(issue: z.ZodIssue): string {
+  const field = fieldName(issue.path) || '(top level)';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (remove, or check the spelling against config.example.yaml)`;
+    case 'invalid_type':
+      return issue.received === 'undefined'
+        ? `${fieldName(issue.path)}: required (add it; see config.example.yaml)`
+        : `${field}: expected ${issue.expected}, got ${issue.received}`;
+    case 'invalid_enum_value':
+      return `${field}: "${String(issue.received)}" is not one of ${issue.options.map((o) => `"${String(o)}"`).join(', ')}`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
+}
+
+/** Validates an already-parsed YAML document. Relative paths resolve against `baseDir` (the config file's folder). */
+export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
+  const result = schema.safeParse(doc ?? {});
+  if (!result.success) throw uniadError('CONFIG_INVALID', result.error.issues.map(describe).join('; '));
+  const cfg = result.data;
+
+  const ids = new Set<string>();
+  cfg.cameras.forEach((cam, i) => {
+    if (ids.has(cam.id)) throw uniadError('CONFIG_INVALID', `cameras[${i}].id: "${cam.id}" is used by another camera (camera ids must be unique)`);
+    ids.add(cam.id);
+  });
+  const cameras = cfg.cameras.map((cam, i) => ({ ...cam, spec: parseSourceUri(cam.source, `cameras[${i}].source`, baseDir) }));
+
+  if (cfg.mqtt.url === undefined && (cfg.mqtt.ca || cfg.mqtt.cert || cfg.mqtt.key)) {
+    throw uniadError('CONFIG_INVALID', 'mqtt.ca/cert/key: TLS files given but no mqtt.url (set mqtt.url to your broker, e.g. mqtts://broker:8883)');
+  }
+  if ((cfg.mqtt.cert === undefined) !== (cfg.mqtt.key === undefined)) {
+    throw uniadError('CONFIG_INVALID', 'mqtt.cert/mqtt.key: a client certificate needs both cert and key');
+  }
+  const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
+  return {
+    ...cfg,
+    cameras,
+    model: { ...cfg.model, path: abs(cfg.model.path)! },
+    mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), prefix: cfg.mqtt.prefix ?? `uniad/${cfg.site}` },
+  };
+}
+
+/** Reads and validates a YAML config file. */
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw uniadError('CONFIG_READ', path, (err as Error).message);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw uniadError('CONFIG_YAML', path, (err as Error).message.split('\n')[0] ?? '');
+  }
+  return parseConfig(doc, dirname(resolve(path)));
+}

@@ -1,0 +1,67 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { uniadError } from '../errors.js';
+
+/** A camera source, parsed from its URI once at config time. */
+export type SourceSpec =
+  | { readonly kind: 'rtsp'; readonly uri: string }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'v4l2'; readonly device: string }
+  | { readonly kind: 'test'; readonly pattern: string };
+
+/** videotestsrc patterns (gst-inspect-1.0 videotestsrc) a `test:` URI may name. */
+export const testPatterns = [
+  'smpte', 'snow', 'black', 'white', 'red', 'green', 'blue', 'checkers-1', 'checkers-2', 'checkers-4', 'checkers-8',
+  'circular', 'blink', 'smpte75', 'zone-plate', 'gamut', 'chroma-zone-plate', 'solid-color', 'ball', 'smpte100',
+  'bar', 'pinwheel', 'spokes', 'gradient', 'colors',
+] as const;
+
+/**
+ * Parses a camera source URI. `field` names the config field for error messages.
+ * Accepts rtsp://…, file:///abs/path, a plain path (relative to `baseDir`), v4l2:///dev/videoN, test:[pattern].
+ */
+export function parseSourceUri(uri: string, field: string, baseDir = process.cwd()): SourceSpec {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === undefined || /^[a-z]:[\\/]/i.test(uri)) {
+    if (uri.trim() === '') throw uniadError('SOURCE_URI', field, uri, 'empty source');
+    return { kind: 'file', path: isAbsolute(uri) ? uri : resolve(baseDir, uri) };
+  }
+  switch (scheme) {
+    case 'rtsp':
+    case 'rtsps': {
+      let url: URL;
+      try {
+        url = new URL(uri);
+      } catch {
+        throw uniadError('SOURCE_URI', field, uri, 'malformed URL');
+      }
+      if (url.hostname === '') throw uniadError('SOURCE_URI', field, uri, 'missing host');
+      return { kind: 'rtsp', uri };
+    }
+    case 'file': {
+      let path: string;
+      try {
+        path = fileURLToPath(uri);
+      } catch (err) {
+        throw uniadError('SOURCE_URI', field, uri, `bad file URL (${(err as Error).message}; use file:///absolute/path)`);
+      }
+      return { kind: 'file', path };
+    }
+    case 'v4l2': {
+      const device = uri.slice('v4l2://'.length);
+      if (!uri.startsWith('v4l2://') || !/^\/dev\/video\d+$/.test(device)) {
+        throw uniadError('SOURCE_URI', field, uri, 'expected a device like v4l2:///dev/video0');
+      }
+      return { kind: 'v4l2', device };
+    }
+    case 'test': {
+      const pattern = uri.slice('test:'.length) || 'smpte';
+      if (!(testPatterns as readonly string[]).includes(pattern)) {
+        throw uniadError('SOURCE_URI', field, uri, `unknown test pattern "${pattern}" (one of ${testPatterns.join(', ')})`);
+      }
+      return { kind: 'test', pattern };
+    }
+    default:
+      throw uniadError('SOURCE_SCHEME', field, scheme);
+  }
+}

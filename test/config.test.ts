@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../src/config.js';
+import { UniadError } from '../src/errors.js';
+
+const minimal = () => ({
+  cameras: [{ id: 'cam1', line: 'line1', product: 'tiles', source: 'test:ball' }],
+  model: { path: 'models/demo/uniad-demo.onnx' },
+});
+
+function errorOf(fn: () => unknown): UniadError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UniadError);
+    return err as UniadError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('config', () => {
+  it('fills defaults for a minimal config and resolves paths against the config folder', () => {
+    const cfg = parseConfig(minimal(), '/etc/uniad');
+    expect(cfg.model.path).toBe('/etc/uniad/models/demo/uniad-demo.onnx');
+    expect(cfg.model.providers).toEqual(['tensorrt', 'cuda', 'cpu']);
+    expect(cfg.model.failSafe).toBe('reject');
+    expect(cfg.mqtt.url).toBeUndefined();
+    expect(cfg.mqtt.prefix).toBe('uniad/site');
+    expect(cfg.embeddedBroker.host).toBe('127.0.0.1');
+    expect(cfg.cameras[0]!.spec).toEqual({ kind: 'test', pattern: 'ball' });
+    expect(cfg.cameras[0]!.overload).toBe('drop-oldest');
+  });
+
+  it('names the camera index and the fix for an unsupported scheme', () => {
+    const doc = minimal();
+    doc.cameras.push({ id: 'c2', line: 'l', product: 'p', source: 'test:' }, { id: 'c3', line: 'l', product: 'p', source: 'rtmp://x/y' });
+    expect(errorOf(() => parseConfig(doc)).message).toBe('config: cameras[2].source: unsupported scheme "rtmp" (use rtsp, file, v4l2, test)');
+  });
+
+  it('names unknown keys and says to check their spelling', () => {
+    const doc = { ...minimal(), modle: {} };
+    expect(errorOf(() => parseConfig(doc)).message).toMatch(/\(top level\): unknown key "modle" \(remove, or check the spelling/);
+  });
+
+  it('names a wrongly typed nested field with what was expected', () => {
+    const doc = { ...minimal(), model: { path: 'm.onnx', batchMaxSize: 'eight' } };
+    expect(errorOf(() => parseConfig(doc)).message).toBe('config: model.batchMaxSize: expected number, got string');
+  });
+
+  it('names a missing required field', () => {
+    const doc = { cameras: minimal().cameras };
+    expect(errorOf(() => parseConfig(doc)).message).toBe('config: model: required (add it; see config.example.yaml)');
+  });
+
+  it('lists every problem at once, not only the first', () => {
+    const doc = { cameras: [{ id: 'cam 1', line: 'l', product: 'p', source: 'test:' }], model: { path: 'm', failSafe: 'maybe' } };
+    const msg = errorOf(() => parseConfig(doc)).message;
+    expect(msg).toContain('cameras[0].id: use letters, digits');
+    expect(msg).toContain('model.failSafe: "maybe" is not one of "reject", "pass"');
+  });
+
+  it('refuses duplicate camera ids', () => {
+    const doc = minimal();
+    doc.cameras.push({ ...doc.cameras[0]! });
+    expect(errorOf(() => parseConfig(doc)).message).toBe('config: cameras[1].id: "cam1" is used by another camera (camera ids must be unique)');
+  });
+
+  it('refuses TLS files without a broker url and a cert without its key', () => {
+    expect(errorOf(() => parseConfig({ ...minimal(), mqtt: { ca: 'ca.pem' } })).message).toMatch(/mqtt\.ca\/cert\/key: TLS files given but no mqtt\.url/);
+    expect(errorOf(() => parseConfig({ ...minimal(), mqtt: { url: 'mqtts://b:8883', cert: 'c.pem' } })).message).toMatch(/needs both cert and key/);
+  });
+
+  it('says which file cannot be read and which is not YAML', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uniad-config-'));
+    expect(errorOf(() => loadConfig(join(dir, 'missing.yaml'))).message).toMatch(/config: cannot read ".*missing\.yaml": ENOENT/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'cameras: [\n  - id: x\n');
+    expect(errorOf(() => loadConfig(bad)).message).toMatch(/config: ".*bad\.yaml" is not valid YAML/);
+  });
+
+  it('loads the shipped example config', () => {
+    const cfg = loadConfig(new URL('../config.example.yaml', import.meta.url).pathname);
+    expect(cfg.cameras.length).toBeGreaterThanOrEqual(2);
+  });
+});

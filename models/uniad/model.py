@@ -1,0 +1,127 @@
+"""UniAD: A Unified Model for Multi-class Anomaly Detection (You et al., NeurIPS 2022).
+
+Paper: https://arxiv.org/abs/2206.03687. Official code: https://github.com/zhiyuanyou/UniAD.
+
+A frozen CNN extracts multi-scale features (§3.1), a neck aligns them into one token grid, and a
+transformer with neighbor masked attention, layer-wise queries and feature jitter (§3.2-§3.4) learns to
+reconstruct the features of normal images of every class at once. The anomaly map is the per-position
+L2 reconstruction error (§3.5); the image score is the max of its 16×16 average-pooled version.
+
+``UniAD.forward`` takes raw uint8 NHWC RGB and returns ``(score, anomaly_map)`` — the ONNX contract.
+Training works on cached neck features through ``UniAD.reconstruction`` alone.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .backbones import Backbone, create_backbone
+from .configs import UniADConfig
+from .jitter import FeatureJitter
+from .mask import additive_mask, neighbor_mask
+from .neck import FeatureAlignNeck
+from .transformer import LearnedPositionEmbedding, Transformer
+
+
+class Reconstruction(nn.Module):
+    """Token projection, jitter, transformer and back-projection (§3.2).
+
+    Args:
+        in_channels: Channels of the aligned features (272 for the B4 taps).
+        cfg: Model configuration.
+    """
+
+    def __init__(self, in_channels: int, cfg: UniADConfig) -> None:
+        super().__init__()
+        size = cfg.feature_size
+        self.feature_size = size
+        self.jitter = FeatureJitter(cfg.jitter_scale, cfg.jitter_prob) if cfg.feature_jitter else None
+        self.input_proj = nn.Linear(in_channels, cfg.hidden_dim)
+        self.pos_embed = LearnedPositionEmbedding(size, size, cfg.hidden_dim)
+        mask = additive_mask(neighbor_mask(size, size, cfg.neighbor_size)) if cfg.neighbor_mask else None
+        self.transformer = Transformer(
+            cfg.hidden_dim, cfg.num_heads, cfg.num_encoder_layers, cfg.num_decoder_layers, cfg.ffn_dim,
+            cfg.dropout, size * size, cfg.layer_wise_query, mask)
+        self.output_proj = nn.Linear(cfg.hidden_dim, in_channels)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        # Official initializer: Xavier-uniform on every Linear weight (attention output projections included).
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+
+    def forward(self, feature: Tensor) -> Tensor:
+        """Reconstructs ``[B, C, h, w]`` aligned features; jitter (if enabled) only in training mode."""
+        tokens = feature.flatten(2).transpose(1, 2)  # [B, h*w, C], row-major like the position embedding
+        if self.jitter is not None:
+            tokens = self.jitter(tokens)
+        out = self.output_proj(self.transformer(self.input_proj(tokens), self.pos_embed()))
+        return out.transpose(1, 2).reshape(feature.shape)
+
+
+class UniAD(nn.Module):
+    """The full model: backbone → neck → reconstruction → anomaly map and score.
+
+    Args:
+        cfg: Model configuration.
+        backbone_weights: Local ImageNet weights file for the backbone; ``None`` = random init (warned).
+        backbone: A ready backbone instead of building ``cfg.backbone`` (for tests and custom trunks).
+    """
+
+    def __init__(self, cfg: UniADConfig, backbone_weights: Optional[str] = None,
+                 backbone: Optional[Backbone] = None) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.backbone = backbone if backbone is not None else create_backbone(
+            cfg.backbone, taps=None if cfg.backbone_taps is None else list(cfg.backbone_taps),
+            weights=backbone_weights)
+        self.backbone.requires_grad_(False)
+        self.neck = FeatureAlignNeck(cfg.feature_size)
+        self.feature_channels = sum(self.backbone.out_channels)
+        self.reconstruction = Reconstruction(self.feature_channels, cfg)
+        self.backbone.eval()
+
+    def train(self, mode: bool = True) -> "UniAD":
+        """Like ``nn.Module.train`` but the backbone stays in eval mode: it is frozen, BN statistics included."""
+        super().train(mode)
+        self.backbone.eval()
+        return self
+
+    def forward_features(self, image: Tensor) -> Tensor:
+        """uint8/float NHWC RGB 0..255 → aligned features ``[B, C, h, w]`` (no gradient through the backbone)."""
+        with torch.no_grad():
+            return self.neck(self.backbone(self.backbone.normalize(image)))
+
+    def forward_head(self, feature: Tensor, reconstructed: Tensor, out_size: Tuple[int, int]) -> Tuple[Tensor, Tensor]:
+        """Anomaly map ``[B, 1, H, W]`` and image score ``[B]`` from features and their reconstruction (§3.5)."""
+        err = torch.sqrt(((reconstructed - feature) ** 2).sum(dim=1, keepdim=True))
+        anomaly_map = F.interpolate(err, size=out_size, mode="bilinear", align_corners=True)
+        pooled = F.avg_pool2d(anomaly_map, self.cfg.score_pool, stride=1)
+        return pooled.flatten(1).max(dim=1).values, anomaly_map
+
+    def forward(self, image: Tensor) -> Tuple[Tensor, Tensor]:  # type: ignore[override]
+        """Args: ``image`` uint8 ``[N, H, W, 3]`` RGB. Returns ``(score [N], anomaly_map [N, 1, H, W])``."""
+        feature = self.forward_features(image)
+        return self.forward_head(feature, self.reconstruction(feature), (image.shape[1], image.shape[2]))
+
+    def score_features(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
+        """``forward`` from already-extracted (e.g. cached) features, at the configured image size."""
+        size = (self.cfg.image_size, self.cfg.image_size)
+        return self.forward_head(feature, self.reconstruction(feature), size)
+
+
+def reconstruction_loss(model: UniAD, feature: Tensor) -> Tensor:
+    """Training objective (§3.4): MSE between the reconstruction of (jittered) tokens and the clean features."""
+    return F.mse_loss(model.reconstruction(feature), feature)
+
+
+def build_model(cfg: UniADConfig, backbone_weights: Optional[str] = None) -> UniAD:
+    """Builds ``UniAD`` from a config; the single entry point tools and tests use."""
+    return UniAD(cfg, backbone_weights)
+
+
+__all__ = ["UniAD", "Reconstruction", "reconstruction_loss", "build_model"]

@@ -4,7 +4,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fixturesDir } from './paths.js';
+import { buildTinyModels } from './tiny-model.js';
 
 export default async function setup(): Promise<void> {
   mkdirSync(fixturesDir, { recursive: true });
+  buildTinyModels();
 }

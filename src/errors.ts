@@ -14,7 +14,12 @@ const table = {
   SIDECAR: (path: string, why: string) => `model: sidecar "${path}": ${why}`,
   PROVIDERS: (tried: string) => `model: no execution provider could load the model (${tried}); add "cpu" to model.providers`,
   INFERENCE: (why: string) => `inference: ${why}`,
+  FRAME_SIZE: (frame: string, got: string, want: string) => `inference: frame ${frame} is ${got}, the model takes ${want} RGB (scale or crop the camera to the model's input size)`,
   MQTT: (why: string) => `mqtt: ${why}`,
+  MQTT_TLS_FILE: (field: string, path: string, why: string) => `mqtt.${field}: cannot read "${path}": ${why} (point mqtt.${field} at a readable PEM file)`,
+  MQTT_CONNECT: (url: string, why: string) => `mqtt: cannot connect to ${url}: ${why} (check mqtt.url, the broker, and mqtt.username/password)`,
+  BROKER_LISTEN: (listener: string, host: string, port: string, why: string) => `embedded broker: cannot listen (${listener}) on ${host}:${port}: ${why} (free the port, or set embeddedBroker.port / wsPort; 0 picks a free one)`,
+  OUTBOX_STORE: (path: string, why: string) => `mqtt offline queue: "${path}": ${why} (the folder must be writable by the service; delete a corrupt queue file to start empty)`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

@@ -1,0 +1,171 @@
+/**
+ * The disk message store: the offline queue survives a service restart (or a crash, or kill -9).
+ *
+ * Layout: one append-only log `<dir>/outbox.log` of JSON lines, `{"k":key,"t":topic,"p":payload}` for a put and
+ * `{"d":key}` for a delete (acknowledged or dropped; `"x":1` marks a drop, and a compacted log starts with
+ * `{"dropped":n}`, so the drop count survives restarts).
+ * The live messages are also held in memory (a `MemoryStore`, bounded by `max`), so reads never touch the disk.
+ * Opening replays the log and compacts it; while running, the log is compacted (live messages rewritten to a temp
+ * file, fsynced, renamed over the log) once it holds more than `compactAfter` dead records and more dead than live.
+ *
+ * Durability (fsync policy): every put/del is written to the file at once with a synchronous write, so the
+ * operating system holds it even if the process dies a moment later. The file is fsynced every `fsyncIntervalMs`
+ * (default 1000) when anything was written, at compaction and at close: a power loss can lose at most the last
+ * interval. `fsyncIntervalMs: 0` fsyncs after every write (each costs a disk flush; slow on SD cards).
+ * A torn last line (crash mid-write) is ignored on open; any other unreadable line is an error that names the file.
+ *
+ * One process per folder: two stores on the same folder would interleave their logs.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UniadError, uniadError } from '../../errors.js';
+import { MemoryStore } from './memoryStore.js';
+import type { MessageStore, StoredMessage } from './store.js';
+
+export interface DiskStoreOptions {
+  /** Folder of the queue file; created if missing. */
+  readonly dir: string;
+  /** Most messages held; a put beyond it drops the oldest. */
+  readonly max: number;
+  readonly fsyncIntervalMs?: number;
+  /** Dead records tolerated before a compaction is considered. Default 1000. */
+  readonly compactAfter?: number;
+}
+
+type Record = { k: number; t: string; p: string } | { d: number; x?: 1 } | { dropped: number };
+
+export class DiskStore implements MessageStore {
+  private readonly memory: MemoryStore;
+  private readonly path: string;
+  private fd: number;
+  private dead = 0;
+  private dirty = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly fsyncEach: boolean;
+  private readonly compactAfter: number;
+
+  constructor(options: DiskStoreOptions) {
+    this.memory = new MemoryStore(options.max);
+    this.path = join(options.dir, 'outbox.log');
+    this.compactAfter = options.compactAfter ?? 1000;
+    const interval = options.fsyncIntervalMs ?? 1000;
+    this.fsyncEach = interval === 0;
+    try {
+      mkdirSync(options.dir, { recursive: true });
+      this.load();
+      this.fd = this.rewrite();
+    } catch (err) {
+      throw err instanceof UniadError ? err : uniadError('OUTBOX_STORE', this.path, (err as Error).message);
+    }
+    // an unref'd timer never keeps the service alive on its own
+    this.timer = this.fsyncEach ? undefined : setInterval(() => this.sync(), interval).unref();
+  }
+
+  get size(): number {
+    return this.memory.size;
+  }
+
+  get dropped(): number {
+    return this.memory.dropped;
+  }
+
+  put(topic: string, payload: string): number {
+    if (this.memory.size >= this.memory.max) {
+      const key = this.memory.dropOldest();
+      if (key !== undefined) this.append({ d: key, x: 1 });
+    }
+    const key = this.memory.put(topic, payload);
+    this.append({ k: key, t: topic, p: payload });
+    return key;
+  }
+
+  get(key: number): StoredMessage | undefined {
+    return this.memory.get(key);
+  }
+
+  del(key: number): void {
+    if (this.memory.get(key) === undefined) return;
+    this.memory.del(key);
+    this.append({ d: key });
+    if (this.dead > this.compactAfter && this.dead > this.memory.size) this.compact();
+  }
+
+  stream(fromKey?: number): IterableIterator<StoredMessage> {
+    return this.memory.stream(fromKey);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.sync();
+    closeSync(this.fd);
+  }
+
+  private append(record: Record): void {
+    writeSync(this.fd, JSON.stringify(record) + '\n');
+    if ('d' in record) this.dead += 2; // the put and its delete are both dead now
+    if (this.fsyncEach) fsyncSync(this.fd);
+    else this.dirty = true;
+  }
+
+  private sync(): void {
+    if (!this.dirty) return;
+    fsyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  /** Replays the log into memory. */
+  private load(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const lines = text.split('\n');
+    const pending = new Map<number, StoredMessage>();
+    let dropped = 0;
+    lines.forEach((line, i) => {
+      if (line === '') return;
+      let r: Record;
+      try {
+        r = JSON.parse(line) as Record;
+      } catch {
+        if (i === lines.length - 1) return; // torn last write: that message was never acknowledged as stored
+        throw uniadError('OUTBOX_STORE', this.path, `line ${i + 1} is not a queue record`);
+      }
+      if ('dropped' in r) dropped += r.dropped;
+      else if ('d' in r) {
+        pending.delete(r.d);
+        if (r.x) dropped++;
+      } else pending.set(r.k, { key: r.k, topic: r.t, payload: r.p });
+    });
+    for (const m of [...pending.values()].sort((a, b) => a.key - b.key)) this.memory.insert(m);
+    this.memory.addDropped(dropped);
+  }
+
+  /** Writes the drop count and the live messages to a new log, makes it durable, swaps it in; returns the descriptor to append to. */
+  private rewrite(): number {
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    let body = this.memory.dropped > 0 ? JSON.stringify({ dropped: this.memory.dropped }) + '\n' : '';
+    for (const m of this.memory.stream()) body += JSON.stringify({ k: m.key, t: m.topic, p: m.payload }) + '\n';
+    writeSync(fd, body);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.path);
+    // the rename itself is only durable once the folder is
+    const dir = openSync(dirname(this.path), 'r');
+    fsyncSync(dir);
+    closeSync(dir);
+    this.dead = 0;
+    this.dirty = false;
+    return openSync(this.path, 'a');
+  }
+
+  private compact(): void {
+    this.sync();
+    closeSync(this.fd);
+    this.fd = this.rewrite();
+  }
+}

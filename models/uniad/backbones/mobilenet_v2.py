@@ -27,10 +27,12 @@ of 16 are enough for the default taps); then each tap's size is exactly H/stride
 from __future__ import annotations
 
 import os
+import warnings
 from typing import NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 __all__ = ['MobileNetV2', 'DEFAULT_TAPS', 'LAYERS', 'KerasLayer', 'load_checkpoint']
 
@@ -128,6 +130,41 @@ _INDEX = {layer.name: i for i, layer in enumerate(LAYERS)}
 DEFAULT_TAPS = ('block_3_expand_relu', 'block_6_expand_relu', 'block_13_expand_relu')
 
 
+class _PadBottomRight(torch.autograd.Function):
+    """F.pad(x, (0, 1, 0, 1)) that exports as a single ONNX Pad with constant pads.
+
+    torch.onnx (1.13) writes F.pad's pads as a shape subgraph (ConstantOfShape, Concat, a step -1 Slice, ...) that
+    its constant folding cannot remove; TensorRT's parser wants Pad's pads as constants.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        return F.pad(x, (0, 1, 0, 1))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        return grad[..., :-1, :-1]
+
+    @staticmethod
+    def symbolic(g, x):
+        # PyTorch 1.13 passes a torch.Graph whose .op() it flags as deprecated; 2.x passes a GraphContext.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', FutureWarning)
+            # ONNX pads order: begins of (N, C, H, W), then ends.
+            pads = g.op('Constant', value_t=torch.tensor([0, 0, 0, 0, 0, 0, 1, 1], dtype=torch.int64))
+            return g.op('Pad', x, pads, mode_s='constant')
+
+
+class _KerasZeroPad(nn.ZeroPad2d):
+    """Keras ZeroPadding2D(((0, 1), (0, 1))) before each stride-2 conv: one zero row below, one column right."""
+
+    def __init__(self):
+        super().__init__((0, 1, 0, 1))  # (left, right, top, bottom)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _PadBottomRight.apply(x)
+
+
 class _KerasFlatten(nn.Module):
     """Keras Flatten on channels_last data: flattens in H, W, C order, so permute NCHW to NHWC first."""
 
@@ -151,7 +188,7 @@ def _make_module(layer: KerasLayer, in_channels: int) -> Optional[nn.Module]:
     """The PyTorch module computing one Keras layer from an input with ``in_channels`` channels (None for Add)."""
     kind = layer.kind
     if kind == 'ZeroPadding2D':
-        return nn.ZeroPad2d((0, 1, 0, 1))  # (left, right, top, bottom): Keras ((0, 1), (0, 1))
+        return _KerasZeroPad()
     if kind in ('Conv2D', 'DepthwiseConv2D'):
         # Stride 2 is 'valid' after the explicit pad; stride 1 is Keras 'same', symmetric for odd kernels.
         padding = layer.kernel // 2 if layer.step == 1 else 0

@@ -1,0 +1,30 @@
+import type { ProviderName } from '../config.js';
+import type { ErrorCode } from '../errors.js';
+import type { ModelSidecar } from '../types.js';
+import type { ProviderFailure } from './providers.js';
+
+/** Messages between the engine (main thread) and the inference worker. Buffers travel as transfers, never copies. */
+
+export interface WorkerInit {
+  readonly modelPath: string;
+  readonly providers: readonly ProviderName[];
+  readonly threads: number;
+  /** Loaded and validated on the main thread, so a bad sidecar fails before a worker is started. */
+  readonly sidecar: ModelSidecar;
+}
+
+/** Main → worker. `pixels` is the ArrayBuffer of one contiguous uint8 [n, H, W, 3] batch. */
+export type ToWorker = { readonly type: 'run'; readonly id: number; readonly n: number; readonly pixels: ArrayBuffer } | { readonly type: 'close' };
+
+export interface SerializedError {
+  readonly code?: ErrorCode;
+  readonly message: string;
+}
+
+/** Worker → main. `scores` holds n float32, `maps` n * mapHeight * mapWidth float32, frame after frame. */
+export type FromWorker =
+  | { readonly type: 'ready'; readonly provider: ProviderName; readonly failures: readonly ProviderFailure[] }
+  | { readonly type: 'failed'; readonly error: SerializedError }
+  | { readonly type: 'result'; readonly id: number; readonly scores: ArrayBuffer; readonly maps: ArrayBuffer; readonly mapHeight: number; readonly mapWidth: number }
+  | { readonly type: 'run-error'; readonly id: number; readonly error: SerializedError }
+  | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> };

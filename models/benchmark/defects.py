@@ -16,7 +16,7 @@ from scipy import ndimage
 from .textures import Sample, crop_photo
 
 DEFECT_KINDS = ('scratch', 'stain', 'hole', 'cut_paste', 'crack')
-MASK_THRESHOLD = 0.2
+MASK_THRESHOLD = 0.12
 SUPERSAMPLE = 4
 
 # Stain tints (RGB): rust, coffee, oil, blue ink, green paint, red ink, white paint.
@@ -112,7 +112,7 @@ def scratch(sample: Sample, rng: np.random.Generator, foreign: tuple[str, ...]) 
 def stain(sample: Sample, rng: np.random.Generator, foreign: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """A coloured spot that tints the surface (texture stays visible), with a slightly darker drying ring."""
     img, s = sample.image, _scale(sample.image)
-    radius = rng.uniform(7, 26) * s
+    radius = rng.uniform(9, 32) * s
     c = _pick_point(rng, sample.region, int(radius * 0.5))
     a = _blob(rng, img.shape[:2], c, radius, irregularity=0.45, feather=rng.uniform(1.0, 2.5) * s)
     ring = np.clip(a * (1 - a) * 4, 0, 1) * rng.uniform(0.0, 0.6)
@@ -130,7 +130,7 @@ def stain(sample: Sample, rng: np.random.Generator, foreign: tuple[str, ...]) ->
 def hole(sample: Sample, rng: np.random.Generator, foreign: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Missing material: an irregular hole through which the background (or a dark cavity) shows, with a shadow."""
     img, s = sample.image, _scale(sample.image)
-    radius = rng.uniform(4, 15) * s
+    radius = rng.uniform(5, 18) * s
     c = _pick_point(rng, sample.region, int(radius * 0.6))
     a = _blob(rng, img.shape[:2], c, radius, irregularity=0.4, feather=0.6 * s) * sample.region
     if sample.background is not None:
@@ -159,7 +159,7 @@ def cut_paste(sample: Sample, rng: np.random.Generator, foreign: tuple[str, ...]
     key = str(rng.choice(list(foreign)))
     patch, _ = crop_photo(key, 'test', rng, img.shape[0], max_rotation=20.0)
     patch = np.asarray(patch, np.float32) / 255.0
-    radius = rng.uniform(9, 30) * s
+    radius = rng.uniform(12, 36) * s
     c = _pick_point(rng, sample.region, int(radius * 0.5))
     a = _blob(rng, img.shape[:2], c, radius, irregularity=rng.uniform(0.1, 0.5), feather=0.7 * s) * sample.region
     if rng.random() < 0.4:  # a foreign patch shifted towards the surface's colour: harder to see
@@ -206,7 +206,7 @@ PAINTERS = {'scratch': scratch, 'stain': stain, 'hole': hole, 'cut_paste': cut_p
 
 
 def apply_defect(kind: str, sample: Sample, rng: np.random.Generator, foreign: tuple[str, ...],
-                 min_area: int = 12) -> tuple[np.ndarray, np.ndarray]:
+                 min_area: int = 24, min_contrast: float = 0.04) -> tuple[np.ndarray, np.ndarray]:
     """Paints one defect of `kind` on a copy of `sample.image`.
 
     Args:
@@ -215,6 +215,8 @@ def apply_defect(kind: str, sample: Sample, rng: np.random.Generator, foreign: t
         rng: random stream of this image.
         foreign: source keys cut_paste may take a patch from (not the class's own photos).
         min_area: masks smaller than this (px at 224, scaled with the image) are redrawn.
+        min_contrast: defects whose mean absolute change inside the mask (max over channels) is below this are
+            redrawn: a defect nobody could see is a labelling error, not a hard case.
 
     Returns:
         The defective float32 image in [0, 1] and its bool mask.
@@ -224,7 +226,8 @@ def apply_defect(kind: str, sample: Sample, rng: np.random.Generator, foreign: t
     need = min_area * _scale(sample.image) ** 2
     for _ in range(20):
         out, alpha = PAINTERS[kind](sample, rng, foreign)
+        out = np.clip(out, 0, 1).astype(np.float32)
         mask = (alpha >= MASK_THRESHOLD) & sample.region
-        if mask.sum() >= need:
-            return np.clip(out, 0, 1).astype(np.float32), mask
-    raise RuntimeError(f'could not place a {kind} defect of at least {need:.0f} px in the sample region')
+        if mask.sum() >= need and np.abs(out - sample.image).max(-1)[mask].mean() >= min_contrast:
+            return out, mask
+    raise RuntimeError(f'could not place a visible {kind} defect of at least {need:.0f} px in the sample region')

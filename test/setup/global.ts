@@ -5,8 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { fixturesDir } from './paths.js';
 import { buildTinyModels } from './tiny-model.js';
+import { buildTestVideo } from './video.js';
 
 export default async function setup(): Promise<void> {
   mkdirSync(fixturesDir, { recursive: true });
   buildTinyModels();
+  await buildTestVideo();
 }

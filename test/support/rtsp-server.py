@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+"""RTSP server for tests: serves an H.264 MP4 file at rtsp://127.0.0.1:PORT/cam.
+
+Usage: /usr/bin/python3 rtsp-server.py FILE.mp4 [PORT]   (PORT 0 or absent: any free port)
+Prints "READY <port>" on stdout once it listens. Each client gets its own media that starts at the file's
+first frame (not shared), so a test knows what a fresh connection receives; at the file's end the client gets EOS.
+Runs until killed.
+"""
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def quoted(value: str) -> str:
+    """A gst-launch string literal, so paths with spaces or quotes stay one property value."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main() -> None:
+    path, port = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "0"
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(port)
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(
+        f"( filesrc location={quoted(path)} ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )"
+    )
+    factory.set_shared(False)
+    server.get_mount_points().add_factory("/cam", factory)
+    if server.attach(None) == 0:
+        sys.exit(f"rtsp-server: cannot listen on 127.0.0.1:{port}")
+    print(f"READY {server.get_bound_port()}", flush=True)
+    GLib.MainLoop().run()
+
+
+if __name__ == "__main__":
+    main()

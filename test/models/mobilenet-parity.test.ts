@@ -4,7 +4,8 @@
  *
  * One deterministic 224x224 RGB uint8 image goes through both. TF.js reads the activations of named Keras layers
  * (a sub-model whose outputs are those layers); /usr/bin/python3 runs the port on the same bytes, passed through a
- * temp file, once as the full network tapped at the same layers and once as the default, truncated backbone.
+ * temp file, once as the full network tapped at the same layers and once as the default, truncated backbone,
+ * which it also exports to ONNX (normalize inside) for onnxruntime-node to run on the raw uint8 image.
  *
  * Error per layer: max |port - tfjs| / max |tfjs| over the whole activation (NHWC), i.e. the worst elementwise
  * difference measured against the layer's dynamic range. It must be <= 1e-3. The reference is never near zero
@@ -16,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../setup/paths.js';
 
@@ -54,6 +56,15 @@ def dump(model, names, prefix):
 dump(MobileNetV2(taps=layers, weights=weights).eval(), layers, 'full_')
 default = MobileNetV2(weights=weights).eval()
 dump(default, default.taps, 'default_')
+class Exported(torch.nn.Module):
+    def __init__(self, backbone):
+        super().__init__()
+        self.backbone = backbone
+    def forward(self, image):
+        return tuple(self.backbone(self.backbone.normalize(image)))
+torch.onnx.export(Exported(default), torch.zeros(1, ${SIZE}, ${SIZE}, 3, dtype=torch.uint8), f'{out}/backbone.onnx',
+                  opset_version=17, input_names=['image'], output_names=default.taps,
+                  dynamic_axes={n: {0: 'batch'} for n in ['image', *default.taps]})
 print(json.dumps({'taps': default.taps, 'channels': default.out_channels, 'strides': default.out_strides,
                   'built': list(default.layers.keys())[-1]}))
 `;
@@ -128,6 +139,12 @@ function relativeError(port: Float32Array, ref: Float32Array): { err: number; sc
   return { err: diff / scale, scale };
 }
 
+function nchwToNhwc(x: Float32Array, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) out[i * c + k] = x[k * h * w + i]!;
+  return out;
+}
+
 function readF32(path: string): Float32Array {
   const b = readFileSync(path);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -135,12 +152,13 @@ function readF32(path: string): Float32Array {
 
 describe('MobileNetV2 port (PyTorch) vs nsfwjs in TensorFlow.js', () => {
   let dir: string;
+  let image: Uint8Array;
   let ref: Map<string, Float32Array>;
   let defaults: { taps: string[]; channels: number[]; strides: number[]; built: string };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mnv2-parity-'));
-    const image = testImage();
+    image = testImage();
     writeFileSync(join(dir, 'image.u8'), image);
     const stdout = execFileSync('/usr/bin/python3', ['-c', PORT, join(dir, 'image.u8'), dir, ...LAYERS], {
       cwd: repoRoot,
@@ -180,5 +198,17 @@ describe('MobileNetV2 port (PyTorch) vs nsfwjs in TensorFlow.js', () => {
       const { err } = relativeError(port, ref.get(name)!);
       expect(err, name).toBeLessThanOrEqual(TOLERANCE);
     });
+  });
+
+  it('should match after ONNX export, run by onnxruntime-node on the uint8 NHWC image', async () => {
+    const session = await ort.InferenceSession.create(join(dir, 'backbone.onnx'));
+    const outputs = await session.run({ image: new ort.Tensor('uint8', image, [1, SIZE, SIZE, 3]) });
+    for (const name of defaults.taps) {
+      const [, c, h, w] = outputs[name]!.dims as number[];
+      const { err } = relativeError(nchwToNhwc(outputs[name]!.data as Float32Array, c!, h!, w!), ref.get(name)!);
+      console.log(`onnxruntime ${name}: ${err.toExponential(2)}`);
+      expect(err, name).toBeLessThanOrEqual(TOLERANCE);
+    }
+    await session.release();
   });
 });

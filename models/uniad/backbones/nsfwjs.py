@@ -312,6 +312,7 @@ def convert(out: str, package: Optional[str] = None) -> dict:
     os.close(fd)
     try:
         torch.save({'state_dict': state, 'provenance': prov}, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the cache is shared like any build output
         os.replace(tmp, out_path)
     finally:
         if os.path.exists(tmp):

@@ -306,3 +306,9 @@ def test_registry_builds_it():
     from models.uniad.backbones import create_backbone
     b = create_backbone('mobilenet_v2', taps=['block_2_add'], weights=None)
     assert isinstance(b, MobileNetV2) and b.out_channels == [24] and b.out_strides == [4]
+
+
+def test_keras_pad_has_the_gradient_of_f_pad():
+    x = torch.rand(1, 2, 5, 4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(mnv2._PadBottomRight.apply, (x,))
+    assert torch.equal(mnv2._KerasZeroPad()(x), F.pad(x, (0, 1, 0, 1)))

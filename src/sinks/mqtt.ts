@@ -1,0 +1,202 @@
+/**
+ * MQTT sink: publishes every decision per the MQTT contract (shared DESIGN.md) and the node's status.
+ *
+ * - `verdict` (QoS 1) for every decision, and `reject` (QoS 1, same JSON) for rejects. Both go through the offline
+ *   queue (outbox/): stored first, deleted on PUBACK, replayed in order after an outage or a restart (disk store).
+ * - `heatmap` (QoS 0, PNG) for rejects (or every decision with `heatmaps.includeOk`), at most one per camera per
+ *   `heatmaps.minIntervalMs`, only while connected (a stale heatmap is worth nothing; missed ones are counted).
+ *   The verdict id travels INSIDE the PNG as a `tEXt` chunk with keyword `uniad-id` on every protocol version
+ *   (read it with `readPngText` from pngText.ts; image viewers ignore it), and on MQTT 5 also as the user
+ *   property `id`. Chosen over a byte header so the payload stays a PNG any tool opens.
+ * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect; `offline` JSON on close(), and the same
+ *   `offline` as the last will, which the broker publishes when the connection dies without a DISCONNECT.
+ *
+ * Credentials never reach a log line: URLs are logged without user info, errors by message only.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttConfig } from '../config.js';
+import { uniadError } from '../errors.js';
+import type { Decision, Logger } from '../types.js';
+import { connectOptions, type ProtocolVersion } from './connectOptions.js';
+import { renderHeatmap } from './heatmap.js';
+import { MemoryStore } from './outbox/memoryStore.js';
+import { Outbox } from './outbox/outbox.js';
+import type { MessageStore } from './outbox/store.js';
+import { offlinePayload, onlinePayload, verdictPayload, type NodeInfo } from './payload.js';
+import { withPngText } from './pngText.js';
+import { RateLimit } from './rateLimit.js';
+import { heatmapTopic, rejectTopic, statusTopic, verdictTopic } from './topics.js';
+
+export interface MqttSinkOptions {
+  readonly mqtt: MqttConfig;
+  /** Broker URL; defaults to `mqtt.url`. The wiring passes the embedded broker's URL when `mqtt.url` is absent. */
+  readonly url?: string;
+  readonly info: NodeInfo;
+  readonly logger: Logger;
+  /** 4 (MQTT 3.1.1, default: what aedes speaks) or 5. See connectOptions.ts for why there is no negotiation. */
+  readonly protocolVersion?: ProtocolVersion;
+  /** Offline queue storage; the sink closes it on close(). Default: in memory, 10 000 messages. */
+  readonly store?: MessageStore;
+  /** Verdict/reject messages in flight (sent, not yet acknowledged). Default 64. */
+  readonly window?: number;
+  /** How long close() waits for the queue to drain before giving up (what is left stays in the store). Default 5000. */
+  readonly closeTimeoutMs?: number;
+  readonly reconnectPeriodMs?: number;
+  readonly now?: () => number;
+}
+
+export interface MqttSinkStats {
+  readonly verdicts: number;
+  readonly rejects: number;
+  readonly heatmaps: number;
+  /** Heatmaps not sent because the camera had one within `minIntervalMs`. */
+  readonly heatmapsRateLimited: number;
+  /** Heatmaps not sent because the broker was unreachable. */
+  readonly heatmapsOffline: number;
+  /** Verdict/reject messages stored and not yet acknowledged by the broker. */
+  readonly queued: number;
+  /** Verdict/reject messages dropped because the offline queue was full (oldest first). */
+  readonly dropped: number;
+}
+
+/** `mqtt://user:secret@host:1883` → `mqtt://host:1883`. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparsable url)';
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** CONNACK refusals that retrying will not fix: 3.1.1 codes 4/5, MQTT 5 reason codes 0x86/0x87/0x8C. */
+const refusedCodes = new Set([4, 5, 134, 135, 140]);
+
+export class MqttSink {
+  private readonly client: MqttClient;
+  private readonly outbox: Outbox;
+  private readonly store: MessageStore;
+  private readonly rate: RateLimit;
+  private readonly prefix: string;
+  private readonly status: string;
+  private readonly url: string;
+  private readonly now: () => number;
+  private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0 };
+  private readonly firstConnect: Promise<void>;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: MqttSinkOptions) {
+    const { mqtt: cfg, info, logger } = opts;
+    const url = opts.url ?? cfg.url;
+    if (url === undefined) throw uniadError('MQTT', 'no broker URL (set mqtt.url, or start the embedded broker and pass its URL)');
+    this.url = safeUrl(url);
+    this.now = opts.now ?? Date.now;
+    this.prefix = cfg.prefix;
+    this.status = statusTopic(cfg.prefix, info.node);
+    this.rate = new RateLimit(cfg.heatmaps.minIntervalMs, this.now);
+    this.store = opts.store ?? new MemoryStore(10_000);
+
+    this.client = mqtt.connect(
+      url,
+      connectOptions({
+        mqtt: cfg,
+        protocolVersion: opts.protocolVersion ?? 4,
+        will: { topic: this.status, payload: offlinePayload(info, 'connection lost') },
+        defaultClientId: `uniad-edge-${info.node}`,
+        reconnectPeriodMs: opts.reconnectPeriodMs,
+      }),
+    );
+    this.outbox = new Outbox(this.store, (topic, payload) => this.client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined), logger, opts.window);
+
+    this.firstConnect = new Promise((resolve, reject) => {
+      this.client.once('connect', () => resolve());
+      this.client.on('error', (err) => {
+        const code = (err as Error & { code?: number }).code;
+        logger.error('mqtt: error', { url: this.url, error: err.message, code });
+        if (code !== undefined && refusedCodes.has(code)) reject(uniadError('MQTT_CONNECT', this.url, `the broker refused the connection (${err.message})`));
+      });
+    });
+    this.firstConnect.catch(() => undefined); // observed by ready(); a refused start must not be an unhandled rejection
+    this.client.on('connect', () => {
+      logger.info('mqtt: connected', { url: this.url, queued: this.store.size });
+      this.client.publishAsync(this.status, onlinePayload(info, this.now()), { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish online status', { error: err.message }));
+      this.outbox.setOnline(true);
+    });
+    this.client.on('close', () => this.outbox.setOnline(false));
+    this.client.on('offline', () => logger.warn('mqtt: broker unreachable, queueing verdicts', { url: this.url, queued: this.store.size }));
+  }
+
+  /** Resolves on the first successful connection; rejects if the broker refuses us or `timeoutMs` passes first. */
+  ready(timeoutMs = 10_000): Promise<void> {
+    return Promise.race([
+      this.firstConnect,
+      delay(timeoutMs).then(() => {
+        throw uniadError('MQTT_CONNECT', this.url, `no connection within ${timeoutMs} ms`);
+      }),
+    ]);
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  stats(): MqttSinkStats {
+    return { ...this.counts, queued: this.outbox.pending, dropped: this.outbox.dropped };
+  }
+
+  /** Queues the verdict (and reject) for delivery and sends the heatmap if due. Never blocks on the network. */
+  publish(decision: Decision): void {
+    const v = decision.verdict;
+    const json = verdictPayload(v);
+    this.outbox.enqueue(verdictTopic(this.prefix, v.line, v.camera), json);
+    this.counts.verdicts++;
+    if (v.reject) {
+      this.outbox.enqueue(rejectTopic(this.prefix, v.line, v.camera), json);
+      this.counts.rejects++;
+    }
+    this.publishHeatmap(decision);
+  }
+
+  private publishHeatmap({ verdict: v, frame, inference }: Decision): void {
+    const hm = this.opts.mqtt.heatmaps;
+    if (!hm.enabled || inference === undefined || (!v.reject && !hm.includeOk)) return;
+    if (!this.client.connected) {
+      this.counts.heatmapsOffline++;
+      return;
+    }
+    if (!this.rate.take(v.camera)) {
+      this.counts.heatmapsRateLimited++;
+      return;
+    }
+    const png = renderHeatmap({ map: inference.anomalyMap, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: v.threshold, frame });
+    const properties = this.opts.protocolVersion === 5 ? { userProperties: { id: v.id } } : undefined;
+    this.client.publish(heatmapTopic(this.prefix, v.line, v.camera), withPngText(png, 'uniad-id', v.id), { qos: 0, properties });
+    this.counts.heatmaps++;
+  }
+
+  /**
+   * Drains the queue (up to `closeTimeoutMs`), publishes the retained `offline` status and disconnects cleanly.
+   * When the broker is unreachable it just stops: what is queued stays in the store for the next start.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const { logger, info } = this.opts;
+      const timeout = this.opts.closeTimeoutMs ?? 5000;
+      if (this.client.connected) {
+        await Promise.race([this.outbox.idle(), delay(timeout)]);
+        await Promise.race([this.client.publishAsync(this.status, offlinePayload(info, 'closed', this.now()), { qos: 1, retain: true }), delay(timeout)]).catch((err: Error) =>
+          logger.warn('mqtt: could not publish offline status', { error: err.message }),
+        );
+      }
+      // a graceful end waits for in-flight acknowledgements; if the link dies meanwhile, force it
+      await Promise.race([this.client.endAsync(!this.client.connected), delay(timeout).then(() => this.client.endAsync(true))]);
+      logger.info('mqtt: closed', { url: this.url, ...this.stats() });
+      await this.store.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * MQTT payloads of the contract, as JSON text. Pure.
+ *
+ * The verdict payload has exactly the contract fields (id, camera, line, seq, capturedAt, decidedAt, score,
+ * threshold, reject, reason, model) plus `product`, in that order, whatever else a Verdict object carries.
+ */
+import type { Verdict } from '../types.js';
+
+export function verdictPayload(v: Verdict): string {
+  return JSON.stringify({
+    id: v.id,
+    camera: v.camera,
+    line: v.line,
+    product: v.product,
+    seq: v.seq,
+    capturedAt: v.capturedAt,
+    decidedAt: v.decidedAt,
+    score: v.score,
+    threshold: v.threshold,
+    reject: v.reject,
+    reason: v.reason,
+    model: v.model,
+  });
+}
+
+/** What the service announces about itself on `<prefix>/status/<node>` (retained). */
+export interface NodeInfo {
+  readonly node: string;
+  /** `<name>@<version>` of the loaded model. */
+  readonly model: string;
+  readonly cameras: readonly string[];
+  /** uniad-edge version. */
+  readonly version: string;
+  /** Epoch ms when the service started. */
+  readonly startedAt: number;
+}
+
+export function onlinePayload(info: NodeInfo, at: number): string {
+  return JSON.stringify({ state: 'online', node: info.node, model: info.model, cameras: info.cameras, version: info.version, startedAt: info.startedAt, at });
+}
+
+/**
+ * `offline` on a clean close (`reason: "closed"`, with the time) and as the last will (`reason: "connection lost"`,
+ * no time: the broker publishes it later, when it notices).
+ */
+export function offlinePayload(info: NodeInfo, reason: 'closed' | 'connection lost', at?: number): string {
+  return JSON.stringify({ state: 'offline', node: info.node, reason, startedAt: info.startedAt, ...(at === undefined ? {} : { at }) });
+}

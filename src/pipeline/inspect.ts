@@ -1,0 +1,152 @@
+import { asyncScheduler, catchError, EMPTY, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { silentLogger } from '../log.js';
+import type { Decision, FailSafe, Frame, Inference, Logger, ModelSidecar } from '../types.js';
+import { batchFrames } from './batch.js';
+import { nextExpiry, partitionExpired } from './deadline.js';
+import { decide, failSafeVerdict } from './decide.js';
+
+/** What inspect needs of the engine (InferenceEngine satisfies it). */
+export interface Scorer {
+  readonly modelId: string;
+  readonly sidecar: ModelSidecar;
+  run(frames: readonly Frame[]): Promise<Inference[]>;
+}
+
+export interface InspectOptions {
+  readonly batchMaxSize: number;
+  readonly batchMaxWaitMs: number;
+  /** A frame that has not started inference this many ms after capture gets a fail-safe `deadline` verdict. */
+  readonly deadlineMs: number;
+  readonly failSafe: FailSafe;
+  readonly thresholdFor: (frame: Frame) => number;
+  /** Distinguishes service runs in verdict ids. */
+  readonly runId: string;
+  /** Frames waiting for the busy engine, at most; beyond it the oldest get `deadline` verdicts at once. */
+  readonly maxQueuedFrames: number;
+  /** Epoch ms, the clock of `Frame.capturedAt`. */
+  readonly now?: () => number;
+  readonly scheduler?: SchedulerLike;
+  readonly logger?: Logger;
+}
+
+/**
+ * Frames of all cameras in, one Decision per frame out — never fewer, never more.
+ *
+ * Frames are batched (batchFrames) and scored ONE batch at a time. While the engine is busy, ready frames wait in a
+ * bounded queue and are coalesced into full batches when it frees. A waiting frame past its deadline gets its
+ * fail-safe verdict when the deadline passes (not when the engine frees, which may be too late for the actuator);
+ * when the queue is full the oldest frames, the likeliest to miss their deadline anyway, give way to new ones.
+ * A failed run gives `error` verdicts for its frames, as does a frame of the wrong size, alone, before batching
+ * could poison a batch with it. When the source errors, what it already delivered is still decided, then the error
+ * passes on.
+ */
+export function inspect(engine: Scorer, options: InspectOptions): OperatorFunction<Frame, Decision> {
+  const { batchMaxSize, batchMaxWaitMs, deadlineMs, failSafe, runId, maxQueuedFrames } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const { height, width } = engine.sidecar.input;
+
+  return (source) =>
+    new Observable<Decision>((subscriber) => {
+      let queue: Frame[] = [];
+      let running = false;
+      let sourceDone = false;
+      let sourceError: { error: unknown } | null = null;
+      let sweep: Subscription | null = null;
+      let closed = false;
+
+      const failed = (frames: readonly Frame[], reason: 'deadline' | 'error') => {
+        for (const frame of frames) {
+          const verdict = failSafeVerdict(frame, reason, failSafe, options.thresholdFor(frame), engine.modelId, runId, now());
+          subscriber.next({ verdict, frame });
+        }
+      };
+
+      const shedExpired = () => {
+        const { live, expired } = partitionExpired(queue, deadlineMs, now());
+        queue = live;
+        failed(expired, 'deadline');
+      };
+
+      // One timer for the earliest deadline among waiting frames, re-aimed after every change of the queue.
+      const armSweep = () => {
+        sweep?.unsubscribe();
+        sweep = null;
+        const next = nextExpiry(queue, deadlineMs);
+        if (next === null) return;
+        sweep = scheduler.schedule(() => {
+          sweep = null;
+          pump();
+        }, Math.max(0, next - now() + 1));
+      };
+
+      const score = (batch: Frame[]) => {
+        running = true;
+        engine
+          .run(batch)
+          .then(
+            (inferences) => {
+              running = false;
+              if (closed) return;
+              batch.forEach((frame, i) => {
+                const inference = inferences[i]!;
+                subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame), engine.modelId, runId, now()), frame, inference });
+              });
+            },
+            (err: unknown) => {
+              running = false;
+              if (closed) return;
+              logger.warn('inference run failed; its frames get fail-safe verdicts', { frames: batch.length, error: (err as Error).message });
+              failed(batch, 'error');
+            },
+          )
+          .then(pump)
+          .catch((err: unknown) => subscriber.error(err));
+      };
+
+      const pump = () => {
+        if (closed) return;
+        shedExpired();
+        if (!running && queue.length > 0) score(queue.splice(0, batchMaxSize));
+        armSweep();
+        if (running || queue.length > 0 || !sourceDone) return;
+        if (sourceError !== null) subscriber.error(sourceError.error);
+        else subscriber.complete();
+      };
+
+      const enqueue = (batch: Frame[]) => {
+        const fits = (f: Frame) => f.width === width && f.height === height && f.pixels.length === width * height * 3;
+        failed(batch.filter((f) => !fits(f)), 'error');
+        queue.push(...batch.filter(fits));
+        if (queue.length > maxQueuedFrames) failed(queue.splice(0, queue.length - maxQueuedFrames), 'deadline');
+        pump();
+      };
+
+      const upstream = source
+        .pipe(
+          // An error must not drop the frames batchFrames still holds: complete instead, so they flush, and
+          // raise the error once they are decided.
+          catchError((error: unknown) => {
+            sourceError = { error };
+            return EMPTY;
+          }),
+          batchFrames<Frame>(batchMaxSize, batchMaxWaitMs, scheduler),
+        )
+        .subscribe({
+          next: enqueue,
+          complete: () => {
+            sourceDone = true;
+            pump();
+          },
+        });
+
+      return () => {
+        closed = true;
+        upstream.unsubscribe();
+        sweep?.unsubscribe();
+        sweep = null;
+        queue = [];
+      };
+    });
+}

@@ -38,12 +38,15 @@ class Source:
         file: path of the file on disk.
         member: path inside ``file`` when it is a zip archive, else None.
         licence: licence as Debian (or the upstream docstring) states it.
+        avoid: boxes (x0, y0, x1, y1) that crops must not touch: things in the photo that would look like an
+            anomaly in a normal image (a lone flower among leaves).
     """
     key: str
     package: str
     file: str
     member: str | None
     licence: str
+    avoid: tuple[tuple[int, int, int, int], ...] = ()
 
     def describe(self) -> str:
         return f'{self.package}:{self.file}' + (f'!{self.member}' if self.member else '')
@@ -53,8 +56,8 @@ _LO_LICENCE = 'MPL-2.0 (Debian copyright of libreoffice-common, Files: *)'
 _SK_LICENCE = 'CC0 (photo, per skimage.data docstring); package BSD-3-Clause'
 
 
-def _lo(key: str, picture: str) -> Source:
-    return Source(key, 'libreoffice-common', LIBREOFFICE_PALETTE, f'Pictures/{picture}', _LO_LICENCE)
+def _lo(key: str, picture: str, avoid: tuple = ()) -> Source:
+    return Source(key, 'libreoffice-common', LIBREOFFICE_PALETTE, f'Pictures/{picture}', _LO_LICENCE, avoid)
 
 
 def _sk(key: str) -> Source:
@@ -74,10 +77,10 @@ SOURCES: dict[str, Source] = {s.key: s for s in [
     _lo('concrete', 'concrete.jpg'),
     _lo('crumpled_paper', 'crumpled-paper.jpg'),
     _lo('fence', 'fence.jpg'),
-    _lo('leaf', 'leaf.jpg'),
+    _lo('leaf', 'leaf.jpg', avoid=((455, 148, 512, 210),)),  # a white clover flower
     _lo('maple_leaves', 'maple-leaves.jpg'),
     _lo('stones', 'stones.jpg'),
-    _lo('tiles', 'tiles.jpg'),
+    _lo('tiles', 'tiles.jpg', avoid=((254, 444, 322, 512),)),  # the one pure black tile
     _lo('stone', 'stone.jpg'),
     _lo('painted_white', 'painted-white.jpg'),
     _lo('texture_paper', 'texture-paper.jpg'),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .sources import load_source
+from .sources import get_source, load_source
 
 SPLITS = ('train', 'test')
 TRAIN_FRACTION = 0.55
@@ -74,9 +74,15 @@ def crop_photo(key: str, split: str, rng: np.random.Generator, out_size: int, *,
     if s * spread + 2 > room:  # a large rotation in a narrow region: crop a smaller square
         s = int((room - 2) / spread)
     read = int(math.ceil(s * spread)) + 2
-    bx = x0 + int(rng.integers(0, x1 - x0 - read + 1))
-    by = y0 + int(rng.integers(0, y1 - y0 - read + 1))
-    box = (bx, by, bx + read, by + read)
+    avoid = get_source(key).avoid
+    for _ in range(200):
+        bx = x0 + int(rng.integers(0, x1 - x0 - read + 1))
+        by = y0 + int(rng.integers(0, y1 - y0 - read + 1))
+        box = (bx, by, bx + read, by + read)
+        if not any(boxes_overlap(box, a) for a in avoid):
+            break
+    else:
+        raise RuntimeError(f'no {read}px crop of {key!r} in the {split} region {x0, y0, x1, y1} avoids {avoid}')
     patch = photo.crop(box)
     if angle:
         patch = patch.rotate(angle, resample=Image.BICUBIC)

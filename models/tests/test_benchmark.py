@@ -173,3 +173,14 @@ def test_should_refuse_unknown_classes_and_foreign_folders(tmp_path, capsys):
     (tmp_path / 'full' / 'precious.txt').write_text('keep me')
     assert main(['--out', str(tmp_path / 'full'), '--small', '--classes', 'tiles']) == 2
     assert (tmp_path / 'full' / 'precious.txt').read_text() == 'keep me'
+
+
+def test_should_never_crop_the_parts_of_a_photo_marked_to_avoid():
+    from models.benchmark.seeding import rng_for
+    from models.benchmark.textures import crop_photo
+    avoid = sources.get_source('leaf').avoid
+    assert avoid
+    for split in ('train', 'test'):
+        for i in range(100):
+            _, b = crop_photo('leaf', split, rng_for(0, 'avoid', i), 224)
+            assert not any(boxes_overlap(b, a) for a in avoid)

@@ -38,6 +38,7 @@ class Reconstruction(nn.Module):
         super().__init__()
         size = cfg.feature_size
         self.feature_size = size
+        self.in_channels = in_channels
         self.jitter = FeatureJitter(cfg.jitter_scale, cfg.jitter_prob) if cfg.feature_jitter else None
         self.input_proj = nn.Linear(in_channels, cfg.hidden_dim)
         self.pos_embed = LearnedPositionEmbedding(size, size, cfg.hidden_dim)
@@ -60,7 +61,8 @@ class Reconstruction(nn.Module):
         if self.jitter is not None:
             tokens = self.jitter(tokens)
         out = self.output_proj(self.transformer(self.input_proj(tokens), self.pos_embed()))
-        return out.transpose(1, 2).reshape(feature.shape)
+        # Python-int target shape: keeps the token grid's H and W static in the exported graph.
+        return out.transpose(1, 2).reshape(-1, self.in_channels, self.feature_size, self.feature_size)
 
 
 class UniAD(nn.Module):
@@ -80,7 +82,7 @@ class UniAD(nn.Module):
             cfg.backbone, taps=None if cfg.backbone_taps is None else list(cfg.backbone_taps),
             weights=backbone_weights)
         self.backbone.requires_grad_(False)
-        self.neck = FeatureAlignNeck(cfg.feature_size)
+        self.neck = FeatureAlignNeck(self.backbone.out_strides, cfg.feature_stride)
         self.feature_channels = sum(self.backbone.out_channels)
         self.reconstruction = Reconstruction(self.feature_channels, cfg)
         self.backbone.eval()
@@ -96,22 +98,27 @@ class UniAD(nn.Module):
         with torch.no_grad():
             return self.neck(self.backbone(self.backbone.normalize(image)))
 
-    def forward_head(self, feature: Tensor, reconstructed: Tensor, out_size: Tuple[int, int]) -> Tuple[Tensor, Tensor]:
-        """Anomaly map ``[B, 1, H, W]`` and image score ``[B]`` from features and their reconstruction (§3.5)."""
+    def forward_head(self, feature: Tensor, reconstructed: Tensor) -> Tuple[Tensor, Tensor]:
+        """Anomaly map ``[B, 1, S, S]`` and image score ``[B]`` from features and their reconstruction (§3.5)."""
         err = torch.sqrt(((reconstructed - feature) ** 2).sum(dim=1, keepdim=True))
-        anomaly_map = F.interpolate(err, size=out_size, mode="bilinear", align_corners=True)
+        # A constant scale (not a size taken from a tensor) keeps H and W static in the exported graph;
+        # with align_corners=True it samples exactly like resizing to image_size.
+        anomaly_map = F.interpolate(err, scale_factor=float(self.cfg.feature_stride), mode="bilinear",
+                                    align_corners=True)
         pooled = F.avg_pool2d(anomaly_map, self.cfg.score_pool, stride=1)
         return pooled.flatten(1).max(dim=1).values, anomaly_map
 
     def forward(self, image: Tensor) -> Tuple[Tensor, Tensor]:  # type: ignore[override]
-        """Args: ``image`` uint8 ``[N, H, W, 3]`` RGB. Returns ``(score [N], anomaly_map [N, 1, H, W])``."""
-        feature = self.forward_features(image)
-        return self.forward_head(feature, self.reconstruction(feature), (image.shape[1], image.shape[2]))
+        """Args: ``image`` uint8 ``[N, S, S, 3]`` RGB, S = ``cfg.image_size``.
+
+        Returns:
+            ``(score [N], anomaly_map [N, 1, S, S])``.
+        """
+        return self.score_features(self.forward_features(image))
 
     def score_features(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
-        """``forward`` from already-extracted (e.g. cached) features, at the configured image size."""
-        size = (self.cfg.image_size, self.cfg.image_size)
-        return self.forward_head(feature, self.reconstruction(feature), size)
+        """``forward`` from already-extracted (e.g. cached) features."""
+        return self.forward_head(feature, self.reconstruction(feature))
 
 
 def reconstruction_loss(model: UniAD, feature: Tensor) -> Tensor:

@@ -5,7 +5,7 @@ carries low- and high-level evidence for its image patch. The neck has no parame
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -13,22 +13,22 @@ from torch import Tensor, nn
 
 
 class FeatureAlignNeck(nn.Module):
-    """Resizes maps bilinearly (align_corners=True, as the official code) to ``size``×``size`` and concatenates.
+    """Resizes each map bilinearly (align_corners=True, as the official code) to ``out_stride`` and concatenates.
 
     Args:
-        size: Side of the output grid (14 for a 224 input at stride 16).
+        in_strides: Stride of each incoming map.
+        out_stride: Stride of the output grid (16: 14×14 tokens for a 224 input).
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, in_strides: Sequence[int], out_stride: int) -> None:
         super().__init__()
-        self.size = size
+        # Constant scale factors rather than target sizes: the exported graph then keeps static H and W,
+        # and with align_corners=True both sample the same positions.
+        self.scales = [s / out_stride for s in in_strides]
 
     def forward(self, feats: List[Tensor]) -> Tensor:
-        resized = [
-            f if f.shape[-2:] == (self.size, self.size)
-            else F.interpolate(f, size=(self.size, self.size), mode="bilinear", align_corners=True)
-            for f in feats
-        ]
+        resized = [f if s == 1.0 else F.interpolate(f, scale_factor=s, mode="bilinear", align_corners=True)
+                   for f, s in zip(feats, self.scales)]
         return torch.cat(resized, dim=1)
 
 

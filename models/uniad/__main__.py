@@ -1,0 +1,126 @@
+"""Command line: ``/usr/bin/python3 -m models.uniad {train,evaluate,calibrate,export} ...`` from the repo root."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import List, Optional
+
+import torch
+
+from .configs import PRESETS, TrainConfig, get_preset, parse_taps
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train one unified model on <data>/<class>/train/good of every class")
+    p.add_argument("--data", required=True, help="MVTec-AD-layout root")
+    p.add_argument("--out", required=True, help="run folder; receives last.pt")
+    p.add_argument("--preset", default="paper", choices=sorted(PRESETS))
+    p.add_argument("--classes", nargs="+", help="subset of classes (default: all)")
+    p.add_argument("--backbone", help="registered backbone name (default: the preset's, efficientnet_b4)")
+    p.add_argument("--weights", help="local ImageNet weights file for the backbone (none: random init)")
+    p.add_argument("--taps", nargs="+", help="backbone taps (block indices or layer names)")
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--feature-stride", type=int)
+    p.add_argument("--hidden-dim", type=int)
+    p.add_argument("--layer-wise-query", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--neighbor-mask", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--neighbor-size", type=int)
+    p.add_argument("--feature-jitter", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--jitter-scale", type=float)
+    d = TrainConfig()
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--lr-step", type=int, default=d.lr_step)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
+    p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    p.add_argument("--cache-dir", help="feature cache folder (default <data>/.uniad-cache)")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", required=True, help="a last.pt written by train")
+    p.add_argument("--batch-size", type=int, default=8)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m models.uniad", description=__doc__)
+    parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    p = sub.add_parser("evaluate", help="image and pixel AUROC per class on <data>/<class>/test")
+    _add_common(p)
+    p.add_argument("--data", required=True)
+    p.add_argument("--classes", nargs="+")
+    p.add_argument("--out", required=True, help="folder for metrics.json and metrics.md")
+    p = sub.add_parser("calibrate", help="per-class thresholds (mean + k*std of normal scores)")
+    _add_common(p)
+    p.add_argument("--data", required=True)
+    p.add_argument("--classes", nargs="+")
+    p.add_argument("--split", default="train", choices=["train", "test-good"])
+    p.add_argument("--k", type=float, default=3.0)
+    p.add_argument("--cache-dir")
+    p.add_argument("--out", required=True, help="calibration JSON file")
+    p = sub.add_parser("export", help="ONNX (uint8 NHWC in; score, anomaly_map out) plus sidecar JSON")
+    _add_common(p)
+    p.add_argument("--calibration", required=True, help="JSON written by calibrate")
+    p.add_argument("--out", required=True, help="x.onnx (x.json is written next to it)")
+    p.add_argument("--name", default="uniad")
+    p.add_argument("--version", default="0.1.0")
+    p.add_argument("--opset", type=int, default=17)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if args.command == "train":
+        from .train import train
+        cfg = get_preset(
+            args.preset, backbone=args.backbone, backbone_taps=parse_taps(args.taps), image_size=args.image_size,
+            feature_stride=args.feature_stride, hidden_dim=args.hidden_dim, layer_wise_query=args.layer_wise_query,
+            neighbor_mask=args.neighbor_mask, neighbor_size=args.neighbor_size, feature_jitter=args.feature_jitter,
+            jitter_scale=args.jitter_scale)
+        tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+                           lr_step=args.lr_step, seed=args.seed, checkpoint_every=args.checkpoint_every)
+        result = train(args.data, args.out, cfg, tcfg, args.weights, args.classes, args.resume, args.cache_dir, device)
+        print(f"checkpoint: {result.checkpoint}")
+        return 0
+    from .checkpoint import load_model
+    model, meta = load_model(args.checkpoint, device)
+    if args.command == "evaluate":
+        from .evaluate import evaluate, write_report
+        results = evaluate(model, args.data, args.classes, args.batch_size, device)
+        json_path, md_path = write_report(results, args.out)
+        with open(md_path) as f:
+            print(f.read(), end="")
+        print(f"written: {json_path} {md_path}")
+    elif args.command == "calibrate":
+        from .evaluate import calibrate
+        calib = calibrate(model, args.data, args.classes or meta.get("classes"), args.split, args.k, args.cache_dir,
+                          args.batch_size)
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(calib, f, indent=2)
+        print(json.dumps({"thresholds": calib["thresholds"], "defaultThreshold": calib["defaultThreshold"]}, indent=2))
+    elif args.command == "export":
+        from .export import build_sidecar, export_onnx, write_sidecar
+        with open(args.calibration) as f:
+            calib = json.load(f)
+        path = export_onnx(model.cpu(), args.out, args.opset)
+        sidecar = write_sidecar(path, build_sidecar(model, meta, calib, args.name, args.version))
+        print(f"written: {path} {sidecar}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""MVTec-AD-layout image folders (Bergmann et al., CVPR 2019), the layout UniAD trains and evaluates on.
+
+    <root>/<class>/train/good/*.png
+    <root>/<class>/test/<good|defect>/*.png              (optional)
+    <root>/<class>/ground_truth/<defect>/<name>_mask.png (optional; missing masks of good images = all 0)
+
+MVTec AD's own extracted tree is exactly this. A class is any folder of ``root`` with ``train/good``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One image of the data root.
+
+    Attributes:
+        path: Image file.
+        cls: Class (product) name.
+        label: 0 normal, 1 anomalous.
+        mask_path: Ground-truth mask of an anomalous image, when present.
+    """
+
+    path: str
+    cls: str
+    label: int
+    mask_path: Optional[str] = None
+
+
+def _images(folder: str) -> List[str]:
+    if not os.path.isdir(folder):
+        return []
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
+
+
+def discover_classes(root: str) -> List[str]:
+    """Class folders of ``root`` that contain ``train/good`` images, sorted."""
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"data root {root!r} does not exist")
+    classes = sorted(c for c in os.listdir(root) if _images(os.path.join(root, c, "train", "good")))
+    if not classes:
+        raise FileNotFoundError(f"no <class>/train/good/*.png folders under {root!r} (expected MVTec AD layout)")
+    return classes
+
+
+def _resolve(root: str, classes: Optional[Sequence[str]]) -> List[str]:
+    return list(classes) if classes else discover_classes(root)
+
+
+def train_records(root: str, classes: Optional[Sequence[str]] = None) -> List[ImageRecord]:
+    """All ``train/good`` images of ``classes`` (default: every class)."""
+    return [ImageRecord(p, c, 0) for c in _resolve(root, classes)
+            for p in _images(os.path.join(root, c, "train", "good"))]
+
+
+def test_records(root: str, classes: Optional[Sequence[str]] = None, good_only: bool = False) -> List[ImageRecord]:
+    """``test/*`` images with labels (``good`` = 0) and mask paths where a mask file exists."""
+    out: List[ImageRecord] = []
+    for c in _resolve(root, classes):
+        test_dir = os.path.join(root, c, "test")
+        if not os.path.isdir(test_dir):
+            continue
+        for defect in sorted(os.listdir(test_dir)):
+            if good_only and defect != "good":
+                continue
+            for p in _images(os.path.join(test_dir, defect)):
+                mask = None
+                if defect != "good":
+                    stem = os.path.splitext(os.path.basename(p))[0]
+                    candidate = os.path.join(root, c, "ground_truth", defect, stem + "_mask.png")
+                    mask = candidate if os.path.isfile(candidate) else None
+                out.append(ImageRecord(p, c, 0 if defect == "good" else 1, mask))
+    return out
+
+
+def load_image(path: str, size: int) -> np.ndarray:
+    """RGB uint8 ``[size, size, 3]`` (bilinear resize; grey images become RGB)."""
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR), dtype=np.uint8)
+
+
+def load_mask(record: ImageRecord, size: int) -> np.ndarray:
+    """Bool ``[size, size]`` defect mask (nearest resize, ``> 0``); all False for good or unmasked images."""
+    if record.mask_path is None:
+        return np.zeros((size, size), dtype=bool)
+    with Image.open(record.mask_path) as im:
+        return np.asarray(im.convert("L").resize((size, size), Image.NEAREST)) > 0
+
+
+class ImageDataset(Dataset):
+    """uint8 NHWC images of ``records`` at ``size``×``size`` (the model normalises them itself).
+
+    Args:
+        records: Images to serve.
+        size: Output side.
+    """
+
+    def __init__(self, records: Sequence[ImageRecord], size: int) -> None:
+        self.records = list(records)
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.from_numpy(load_image(self.records[i].path, self.size))
+
+
+def summarize(records: Sequence[ImageRecord]) -> Dict[str, int]:
+    """Image count per class."""
+    counts: Dict[str, int] = {}
+    for r in records:
+        counts[r.cls] = counts.get(r.cls, 0) + 1
+    return counts
+
+
+__all__ = ["ImageRecord", "ImageDataset", "discover_classes", "train_records", "test_records", "load_image",
+           "load_mask", "summarize", "IMAGE_EXTENSIONS"]

@@ -65,3 +65,20 @@ export function parseSourceUri(uri: string, field: string, baseDir = process.cwd
       throw uniadError('SOURCE_SCHEME', field, scheme);
   }
 }
+
+/** The source as a user wrote it, for logs and error messages; an RTSP password is masked. */
+export function describeSource(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'rtsp': {
+      const url = new URL(spec.uri);
+      if (url.password !== '') url.password = '***';
+      return url.href;
+    }
+    case 'file':
+      return spec.path;
+    case 'v4l2':
+      return `v4l2://${spec.device}`;
+    case 'test':
+      return `test:${spec.pattern}`;
+  }
+}

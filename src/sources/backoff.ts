@@ -1,0 +1,16 @@
+/** Capped exponential backoff between restarts of a camera. */
+export interface BackoffPolicy {
+  /** Delay before the first restart. */
+  readonly initialMs: number;
+  /** No delay exceeds this, however many attempts failed. */
+  readonly maxMs: number;
+  /** Each further attempt waits this many times longer. */
+  readonly factor: number;
+}
+
+export const defaultBackoff: BackoffPolicy = { initialMs: 500, maxMs: 30_000, factor: 2 };
+
+/** Delay before restart `attempt` (1 = the first restart after a healthy run). */
+export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
+  return Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt - 1));
+}

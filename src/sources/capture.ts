@@ -1,0 +1,128 @@
+/**
+ * One camera as an Observable of frames. Each subscription runs its own capture process and keeps one running:
+ * a process that fails, reports an error or goes quiet for `watchdogSeconds` is replaced after a capped
+ * exponential backoff, forever. Only a file source's end completes the Observable (or restarts it, with `loop`).
+ */
+import { Observable } from 'rxjs';
+import type { CameraConfig } from '../config.js';
+import type { Frame, Logger } from '../types.js';
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
+import { spawnCaptureProcess, type CaptureProcess } from './capture-process.js';
+import type { CameraEvent } from './events.js';
+import { launchString } from './launch.js';
+import { exitCodes } from './protocol.js';
+import { describeSource } from './uri.js';
+
+export interface CaptureOptions {
+  /** Size of every frame, what the model takes. */
+  readonly width: number;
+  readonly height: number;
+  readonly logger: Logger;
+  /** Called synchronously for each event; what it throws is logged, never thrown into the capture. */
+  readonly onEvent?: (event: CameraEvent) => void;
+  readonly restart?: BackoffPolicy;
+  /** Play a file as a camera (paced, dropping when behind) instead of inspecting every frame. See launch.ts. */
+  readonly live?: boolean;
+  /** Time a capture process gets to exit after SIGTERM before SIGKILL. */
+  readonly killGraceMs?: number;
+}
+
+type CameraForCapture = Pick<CameraConfig, 'id' | 'line' | 'product' | 'spec' | 'crop' | 'fps' | 'loop' | 'watchdogSeconds'>;
+
+const defaultKillGraceMs = 2000;
+
+export function captureCamera(camera: CameraForCapture, opts: CaptureOptions): Observable<Frame> {
+  const launch = launchString(camera.spec, { width: opts.width, height: opts.height, crop: camera.crop, fps: camera.fps, live: opts.live });
+  const policy = opts.restart ?? defaultBackoff;
+  const { logger } = opts;
+  const source = describeSource(camera.spec);
+  const log = { camera: camera.id, source };
+
+  return new Observable<Frame>((subscriber) => {
+    let seq = 0;
+    let attempt = 0;
+    let unsubscribed = false;
+    let proc: CaptureProcess | undefined;
+    let restartTimer: NodeJS.Timeout | undefined;
+    let watchdog: NodeJS.Timeout | undefined;
+
+    const report = (event: CameraEvent) => {
+      try {
+        opts.onEvent?.(event);
+      } catch (err) {
+        logger.error('camera event handler threw', { ...log, event: event.type, error: (err as Error).message });
+      }
+    };
+
+    const onFrameTimeout = () => {
+      report({ type: 'frame-timeout', camera: camera.id, seconds: camera.watchdogSeconds });
+      logger.warn('no frame from camera in time, restarting its capture', { ...log, seconds: camera.watchdogSeconds });
+      proc?.stop();
+    };
+
+    const scheduleRestart = () => {
+      attempt += 1;
+      const delayMs = backoffDelay(attempt, policy);
+      report({ type: 'restarting', camera: camera.id, attempt, delayMs });
+      logger.warn('restarting camera capture', { ...log, attempt, delayMs });
+      restartTimer = setTimeout(start, delayMs);
+    };
+
+    const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(watchdog);
+      proc = undefined;
+      if (unsubscribed) return;
+      if (code === exitCodes.endOfStream && camera.spec.kind === 'file') {
+        report({ type: 'ended', camera: camera.id, loop: camera.loop });
+        logger.info(camera.loop ? 'file source ended, playing it again' : 'file source ended', log);
+        if (camera.loop) start();
+        else subscriber.complete();
+        return;
+      }
+      // A camera never ends by itself: an end of stream from RTSP, V4L2 or test is a fault like any other exit.
+      report({ type: 'exited', camera: camera.id, code, signal });
+      logger.warn('camera capture process exited', { ...log, code, signal });
+      scheduleRestart();
+    };
+
+    const start = () => {
+      const handle = spawnCaptureProcess(
+        launch,
+        {
+          onFrame: ({ width, height, pixels }) => {
+            if (unsubscribed) return;
+            watchdog?.refresh();
+            attempt = 0;
+            subscriber.next({ camera: camera.id, line: camera.line, product: camera.product, seq: seq++, capturedAt: Date.now(), width, height, pixels });
+          },
+          onMessage: (message) => {
+            // A process that talks has been spawned, so it has a pid.
+            if (message.type === 'started') {
+              report({ type: 'started', camera: camera.id, pid: handle.pid! });
+              logger.info('camera capture started', { ...log, pid: handle.pid });
+            } else if (message.type === 'error') {
+              // GStreamer's text ("Resource not found.") does not say which camera or URI it is about.
+              report({ type: 'error', camera: camera.id, message: `${message.message}; source ${source}` });
+              logger.error('camera pipeline error', { ...log, error: message.message });
+            } else if (message.type === 'caps') {
+              logger.debug('camera caps', { ...log, ...message });
+            }
+          },
+          onStderr: (line) => logger.warn('camera capture process says', { ...log, line }),
+          onClose,
+        },
+        opts.killGraceMs ?? defaultKillGraceMs,
+      );
+      proc = handle;
+      watchdog = setTimeout(onFrameTimeout, camera.watchdogSeconds * 1000);
+    };
+
+    start();
+    return () => {
+      unsubscribed = true;
+      clearTimeout(restartTimer);
+      clearTimeout(watchdog);
+      proc?.stop();
+    };
+  });
+}

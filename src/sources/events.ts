@@ -1,0 +1,14 @@
+/** What happens to a camera's capture, for logs, the status topic and tests. Each names its camera. */
+export type CameraEvent =
+  /** A capture process runs the pipeline (it may still be connecting to the camera). */
+  | { readonly type: 'started'; readonly camera: string; readonly pid: number }
+  /** No frame for `seconds`: the process is killed and restarted (a frozen RTSP server gives no other sign). */
+  | { readonly type: 'frame-timeout'; readonly camera: string; readonly seconds: number }
+  /** The pipeline reported an error (bus error, invalid description); the process exits and is restarted. */
+  | { readonly type: 'error'; readonly camera: string; readonly message: string }
+  /** The capture process ended other than by reaching the end of a file. */
+  | { readonly type: 'exited'; readonly camera: string; readonly code: number | null; readonly signal: string | null }
+  /** The next capture process starts after `delayMs`; `attempt` counts restarts since frames last flowed. */
+  | { readonly type: 'restarting'; readonly camera: string; readonly attempt: number; readonly delayMs: number }
+  /** A file source reached its end after its last frame; with `loop` it starts again, else the capture completes. */
+  | { readonly type: 'ended'; readonly camera: string; readonly loop: boolean };

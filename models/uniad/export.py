@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, Dict, List
 
 import numpy as np
@@ -40,7 +41,9 @@ def export_onnx(model: UniAD, path: str, opset: int = MAX_OPSET) -> str:
     example = torch.zeros((2, size, size, 3), dtype=torch.uint8)
     batch = {0: "batch"}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # The tracer's notes on Python constants (scale factors, shapes fixed by the config) are expected.
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             model, (example,), path, opset_version=opset, input_names=[INPUT_NAME],
             output_names=list(OUTPUT_NAMES), dynamic_axes={INPUT_NAME: batch, "score": batch, "anomaly_map": batch},

@@ -2,6 +2,8 @@
 import filecmp
 import json
 import os
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -184,3 +186,28 @@ def test_should_never_crop_the_parts_of_a_photo_marked_to_avoid():
         for i in range(100):
             _, b = crop_photo('leaf', split, rng_for(0, 'avoid', i), 224)
             assert not any(boxes_overlap(b, a) for a in avoid)
+
+
+@pytest.mark.skipif(shutil.which('gst-launch-1.0') is None, reason='needs gstreamer1.0-tools')
+def test_should_write_a_decodable_video_with_one_truth_entry_per_frame(small, tmp_path):
+    from models.benchmark.video import make_video
+    out, _ = small
+    mp4, gt = str(tmp_path / 'line.mp4'), str(tmp_path / 'line.json')
+    truth = make_video(out, mp4, gt, seconds=4, fps=10, hold=6, move=4, seed=0)
+    raw = str(tmp_path / 'frames.rgb')
+    subprocess.run(['gst-launch-1.0', '-q', 'filesrc', f'location={mp4}', '!', 'qtdemux', '!', 'h264parse', '!',
+                    'avdec_h264', '!', 'videoconvert', '!', 'video/x-raw,format=RGB', '!', 'filesink',
+                    f'location={raw}'], check=True, timeout=60)
+    frames = np.fromfile(raw, np.uint8).reshape(-1, 224, 224, 3)
+    assert len(frames) == truth['frames_total'] == len(truth['frames']) == 4 * 6 + 3 * 4
+    assert [e['frame'] for e in truth['frames']] == list(range(len(frames)))
+    assert sum(p['defective'] for p in truth['parts']) == 2
+    assert len({p['class'] for p in truth['parts']}) == 4
+    for e in truth['frames']:
+        if not e['transition']:  # a held part is the test image itself, up to H.264 loss
+            ref = _png(os.path.join(out, e['image'])).astype(float)
+            assert np.abs(frames[e['frame']] - ref).mean() < 8, e
+        else:
+            assert e['visible'] and any(v['image'] == e['image'] for v in e['visible'])
+    with open(gt) as f:
+        assert json.load(f)['frames_total'] == len(frames)

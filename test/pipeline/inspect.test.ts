@@ -1,0 +1,154 @@
+import { firstValueFrom, from, interval, map, Observable, Subject, take, tap, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceEngine } from '../../src/pipeline/engine.js';
+import { inspect, type InspectOptions } from '../../src/pipeline/inspect.js';
+import { thresholdFor } from '../../src/pipeline/threshold.js';
+import type { Decision, Frame } from '../../src/types.js';
+import { tinyModels } from '../setup/tiny-model.js';
+import { makeFrame } from './frames.js';
+
+const cameras: Record<string, { threshold?: number }> = { strict: { threshold: 0.3 } };
+
+function options(engine: InferenceEngine, overrides: Partial<InspectOptions> = {}): InspectOptions {
+  return {
+    batchMaxSize: 4,
+    batchMaxWaitMs: 5,
+    deadlineMs: 10_000,
+    failSafe: 'reject',
+    thresholdFor: (f: Frame) => thresholdFor(cameras[f.camera] ?? {}, f.product, engine.sidecar),
+    runId: 'r1',
+    maxQueuedFrames: 100,
+    ...overrides,
+  };
+}
+
+const collect = (frames$: Observable<Frame>, engine: InferenceEngine, o: InspectOptions) => firstValueFrom(frames$.pipe(inspect(engine, o), toArray()));
+
+/** The invariant: every frame in yields exactly one decision out, for that frame. */
+function expectOneDecisionPerFrame(frames: readonly Frame[], decisions: readonly Decision[]): void {
+  const key = (f: Frame) => `${f.camera}:r1:${f.seq}`;
+  expect(decisions.map((d) => d.verdict.id).sort()).toEqual(frames.map(key).sort());
+  for (const d of decisions) expect(d.verdict.id).toBe(key(d.frame));
+}
+
+const reasons = (decisions: readonly Decision[]) =>
+  decisions.reduce<Record<string, number>>((acc, d) => ({ ...acc, [d.verdict.reason]: (acc[d.verdict.reason] ?? 0) + 1 }), {});
+
+describe('inspect', () => {
+  let tiny: InferenceEngine;
+  let slow: InferenceEngine;
+  beforeAll(async () => {
+    const open = (modelPath: string) => InferenceEngine.open({ modelPath, providers: ['cpu'], threads: 1 });
+    [tiny, slow] = await Promise.all([open(tinyModels.ok), open(tinyModels.slow)]);
+  });
+  afterAll(() => Promise.all([tiny.close(), slow.close()]));
+
+  it('decides every frame with the threshold of its camera or product class', async () => {
+    const yellow = [[5, 5, [255, 255, 128]]] as const; // score (1 + 1 + 1/255) / 3 ≈ 0.668
+    const red = [[5, 5, [255, 128, 128]]] as const; //    score ≈ 0.336
+    const cases: Array<[Frame, boolean]> = [];
+    for (let seq = 0; seq < 5; seq++) {
+      cases.push([makeFrame({ camera: 'b', product: 'bolt', seq }), false]); // ≈ 0.004 < 0.5
+      cases.push([makeFrame({ camera: 'b2', product: 'bolt', seq, spots: yellow }), true]); // ≥ bolt 0.5
+      cases.push([makeFrame({ camera: 'n', product: 'nut', seq, spots: yellow }), false]); // < nut 0.7
+      cases.push([makeFrame({ camera: 'n2', product: 'nut', seq, spots: [[0, 0, [0, 0, 0]]] }), true]); // 1.0
+      cases.push([makeFrame({ camera: 'w', product: 'washer', seq, spots: yellow }), true]); // ≥ default 0.6
+      cases.push([makeFrame({ camera: 'strict', product: 'nut', seq, spots: red }), true]); // ≥ camera 0.3
+    }
+    const frames = cases.map(([f]) => f);
+    const decisions = await collect(from(frames), tiny, options(tiny));
+    expectOneDecisionPerFrame(frames, decisions);
+    for (const d of decisions) {
+      const expected = cases.find(([f]) => f === d.frame)![1];
+      expect([d.frame.camera, d.verdict.reject, d.verdict.reason]).toEqual([d.frame.camera, expected, expected ? 'anomaly' : 'ok']);
+      expect(d.verdict.model).toBe('tiny@1.0.0');
+      expect(d.inference?.anomalyMap).toHaveLength(64 * 64);
+    }
+  });
+
+  it('gives a frame of the wrong size an error verdict alone, without spoiling its batch', async () => {
+    const frames = [makeFrame({ seq: 0 }), makeFrame({ seq: 1, size: 32 }), makeFrame({ seq: 2 })];
+    const decisions = await collect(from(frames), tiny, options(tiny, { failSafe: 'pass' }));
+    expectOneDecisionPerFrame(frames, decisions);
+    expect(decisions.map((d) => [d.frame.seq, d.verdict.reason, d.verdict.reject]).sort()).toEqual([
+      [0, 'ok', false],
+      [1, 'error', false],
+      [2, 'ok', false],
+    ]);
+  });
+
+  it('under overload gives the frames the queue cannot hold deadline verdicts, and loses none', async () => {
+    const frames = Array.from({ length: 60 }, (_, seq) => makeFrame({ seq }));
+    const decisions = await collect(from(frames), slow, options(slow, { maxQueuedFrames: 12 }));
+    expectOneDecisionPerFrame(frames, decisions);
+    // 4 frames go to the worker, 12 wait, the 44 oldest of the rest cannot be queued.
+    expect(reasons(decisions)).toEqual({ deadline: 44, ok: 16 });
+    expect(decisions.filter((d) => d.verdict.reason === 'deadline').every((d) => d.verdict.reject && d.verdict.score === null)).toBe(true);
+  });
+
+  it('gives a waiting frame its deadline verdict when the deadline passes, not when the busy worker frees', async () => {
+    const first = Array.from({ length: 32 }, (_, seq) => makeFrame({ camera: 'a', seq })); // ~320 ms on the slow model here
+    const late = Array.from({ length: 4 }, (_, seq) => makeFrame({ camera: 'b', seq }));
+    const frames$ = new Observable<Frame>((s) => {
+      first.forEach((f) => s.next(f));
+      const t = setTimeout(() => {
+        late.forEach((f) => s.next({ ...f, capturedAt: Date.now() }));
+        s.complete();
+      }, 5);
+      return () => clearTimeout(t);
+    });
+    const decisions = await collect(frames$, slow, options(slow, { batchMaxSize: 32, batchMaxWaitMs: 1, deadlineMs: 30 }));
+    expectOneDecisionPerFrame([...first, ...late], decisions);
+    expect(decisions.slice(0, 4).map((d) => [d.frame.camera, d.verdict.reason])).toEqual(late.map(() => ['b', 'deadline']));
+    expect(reasons(decisions.slice(4))).toEqual({ ok: 32 });
+  });
+
+  it('keeps one decision per frame with frames arriving faster than the model, deadlines expiring in the queue', async () => {
+    const n = 60;
+    const frames$ = interval(2).pipe(
+      take(n),
+      map((seq) => makeFrame({ seq })),
+    );
+    const decisions = await collect(frames$, slow, options(slow, { batchMaxSize: 4, deadlineMs: 60 }));
+    expect(decisions).toHaveLength(n);
+    expect(new Set(decisions.map((d) => d.verdict.id)).size).toBe(n);
+    const counted = reasons(decisions);
+    expect(counted['deadline']).toBeGreaterThan(0);
+    expect(counted['ok']).toBeGreaterThan(0);
+    expect((counted['deadline'] ?? 0) + (counted['ok'] ?? 0)).toBe(n);
+  });
+
+  it('gives the frames of failed runs error verdicts when the worker dies mid-stream', async () => {
+    const engine = await InferenceEngine.open({ modelPath: tinyModels.slow, providers: ['cpu'], threads: 1 });
+    const frames = Array.from({ length: 12 }, (_, seq) => makeFrame({ seq }));
+    let killed = false;
+    const decisions = await firstValueFrom(
+      from(frames).pipe(
+        inspect(engine, options(engine)),
+        tap(() => {
+          if (!killed) void engine.terminate();
+          killed = true;
+        }),
+        toArray(),
+      ),
+    );
+    expectOneDecisionPerFrame(frames, decisions);
+    expect(reasons(decisions)).toEqual({ ok: 4, error: 8 });
+    expect(decisions.filter((d) => d.verdict.reason === 'error').every((d) => d.verdict.reject && d.inference === undefined)).toBe(true);
+  });
+
+  it('decides what the source delivered before it failed, then passes the error on', async () => {
+    const src = new Subject<Frame>();
+    const seen: Decision[] = [];
+    const done = new Promise<unknown>((resolve) => src.pipe(inspect(tiny, options(tiny, { batchMaxSize: 10, batchMaxWaitMs: 1000 }))).subscribe({ next: (d) => seen.push(d), error: resolve }));
+    const frames = [0, 1, 2].map((seq) => makeFrame({ seq }));
+    frames.forEach((f) => src.next(f));
+    src.error(new Error('camera process died'));
+    expect(await done).toMatchObject({ message: 'camera process died' });
+    expectOneDecisionPerFrame(frames, seen);
+  });
+
+  it('completes at once for a source with no frames', async () => {
+    expect(await collect(from([]), tiny, options(tiny))).toEqual([]);
+  });
+});

@@ -96,16 +96,23 @@ export function captureCamera(camera: CameraForCapture, opts: CaptureOptions): O
             subscriber.next({ camera: camera.id, line: camera.line, product: camera.product, seq: seq++, capturedAt: Date.now(), width, height, pixels });
           },
           onMessage: (message) => {
-            // A process that talks has been spawned, so it has a pid.
-            if (message.type === 'started') {
-              report({ type: 'started', camera: camera.id, pid: handle.pid! });
-              logger.info('camera capture started', { ...log, pid: handle.pid });
-            } else if (message.type === 'error') {
-              // GStreamer's text ("Resource not found.") does not say which camera or URI it is about.
-              report({ type: 'error', camera: camera.id, message: `${message.message}; source ${source}` });
-              logger.error('camera pipeline error', { ...log, error: message.message });
-            } else if (message.type === 'caps') {
-              logger.debug('camera caps', { ...log, ...message });
+            switch (message.type) {
+              case 'started':
+                // A process that talks has been spawned, so it has a pid.
+                report({ type: 'started', camera: camera.id, pid: handle.pid! });
+                logger.info('camera capture started', { ...log, pid: handle.pid });
+                break;
+              case 'error':
+                // GStreamer's text ("Resource not found.") does not say which camera or URI it is about.
+                report({ type: 'error', camera: camera.id, message: `${message.message}; source ${source}` });
+                logger.error('camera pipeline error', { ...log, error: message.message });
+                break;
+              case 'caps':
+                logger.debug('camera caps', { ...log, width: message.width, height: message.height, format: message.format, framerate: message.framerate });
+                break;
+              case 'eos':
+                logger.debug('camera source reached its end of stream', log);
+                break;
             }
           },
           onStderr: (line) => logger.warn('camera capture process says', { ...log, line }),

@@ -148,6 +148,23 @@ describe('inspect', () => {
     expectOneDecisionPerFrame(frames, seen);
   });
 
+  it('gives a frame already past its deadline when its batch would start a deadline verdict instead of a score', async () => {
+    const frames = [makeFrame({ seq: 0, capturedAt: Date.now() - 20_000 }), makeFrame({ seq: 1 })];
+    const decisions = await collect(from(frames), tiny, options(tiny));
+    expectOneDecisionPerFrame(frames, decisions);
+    expect(decisions.map((d) => [d.frame.seq, d.verdict.reason])).toEqual([
+      [0, 'deadline'],
+      [1, 'ok'],
+    ]);
+  });
+
+  it('stops cleanly when the consumer unsubscribes early, leaving the engine usable', async () => {
+    const frames = Array.from({ length: 20 }, (_, seq) => makeFrame({ seq }));
+    const decisions = await firstValueFrom(from(frames).pipe(inspect(tiny, options(tiny)), take(2), toArray()));
+    expect(decisions.map((d) => d.frame.seq)).toEqual([0, 1]);
+    expect(await tiny.run([makeFrame()])).toHaveLength(1);
+  });
+
   it('completes at once for a source with no frames', async () => {
     expect(await collect(from([]), tiny, options(tiny))).toEqual([]);
   });

@@ -52,7 +52,10 @@ describe('MQTT sink against Debian mosquitto', () => {
     const child = spawn('stdbuf', ['-oL', '/usr/bin/mosquitto_sub', '-W', '10', '-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-C', '1', '-d', '-t', `${prefix}/+/+/verdict`]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('SUBACK') && resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => out.includes('SUBACK') && resolve());
+      child.once('exit', (code) => reject(new Error(`mosquitto_sub exited (${code}) before subscribing: ${out}`)));
+    });
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-sub'), logger: silentLogger });
     await sink.ready();
     sink.publish(decision(42, true));

@@ -28,6 +28,8 @@ const camera = z
     threshold: z.number().positive().optional(),
     /** Re-open a file source at its end instead of reporting it ended (demo videos). */
     loop: z.boolean().default(false),
+    /** Play a file at its own frame rate, like a camera (frames dropped when the model falls behind), instead of every frame. */
+    live: z.boolean().optional(),
     /** Cap the frame rate taken from the camera; omitted = as the camera sends. */
     fps: z.number().positive().max(240).optional(),
     /** Overload policy when frames arrive faster than the model: keep the newest or the oldest queued frames. */
@@ -62,6 +64,16 @@ const mqtt = z
     key: z.string().optional(),
     rejectUnauthorized: z.boolean().default(true),
     prefix: z.string().optional(),
+    /** Verdicts and rejects wait here while the broker is unreachable, and survive a restart on disk. */
+    queue: z
+      .object({
+        store: z.enum(['disk', 'memory']).default('disk'),
+        /** Folder of the disk queue; default $STATE_DIRECTORY (systemd) or ./.uniad-edge/queue. */
+        dir: z.string().optional(),
+        maxMessages: z.number().int().positive().default(100_000),
+      })
+      .strict()
+      .default({}),
     heatmaps: z
       .object({
         enabled: z.boolean().default(true),
@@ -154,7 +166,14 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     ...cfg,
     cameras,
     model: { ...cfg.model, path: abs(cfg.model.path)! },
-    mqtt: { ...cfg.mqtt, ca: abs(cfg.mqtt.ca), cert: abs(cfg.mqtt.cert), key: abs(cfg.mqtt.key), prefix: cfg.mqtt.prefix ?? `uniad/${cfg.site}` },
+    mqtt: {
+      ...cfg.mqtt,
+      ca: abs(cfg.mqtt.ca),
+      cert: abs(cfg.mqtt.cert),
+      key: abs(cfg.mqtt.key),
+      prefix: cfg.mqtt.prefix ?? `uniad/${cfg.site}`,
+      queue: { ...cfg.mqtt.queue, dir: abs(cfg.mqtt.queue.dir) ?? resolve(process.env.STATE_DIRECTORY ?? '.uniad-edge', 'queue') },
+    },
   };
 }
 

@@ -6,7 +6,7 @@
  * - `heatmap` (QoS 0, PNG) for rejects (or every decision with `heatmaps.includeOk`), at most one per camera per
  *   `heatmaps.minIntervalMs`, only while connected (a stale heatmap is worth nothing; missed ones are counted).
  *   The verdict id travels INSIDE the PNG as a `tEXt` chunk with keyword `uniad-id` on every protocol version
- *   (read it with `readPngText` from pngText.ts; image viewers ignore it), and on MQTT 5 also as the user
+ *   (read it with `readPngText` from png-text.ts; image viewers ignore it), and on MQTT 5 also as the user
  *   property `id`. Chosen over a byte header so the payload stays a PNG any tool opens.
  * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect; `offline` JSON on close(), and the same
  *   `offline` as the last will, which the broker publishes when the connection dies without a DISCONNECT.
@@ -17,14 +17,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config.js';
 import { uniadError } from '../errors.js';
 import type { Decision, Logger } from '../types.js';
-import { connectOptions, type ProtocolVersion } from './connectOptions.js';
+import { connectOptions, type ProtocolVersion } from './connect-options.js';
 import { renderHeatmap } from './heatmap.js';
-import { MemoryStore } from './outbox/memoryStore.js';
+import { MemoryStore } from './outbox/memory-store.js';
 import { Outbox } from './outbox/outbox.js';
 import type { MessageStore } from './outbox/store.js';
 import { offlinePayload, onlinePayload, verdictPayload, type NodeInfo } from './payload.js';
-import { withPngText } from './pngText.js';
-import { RateLimit } from './rateLimit.js';
+import { withPngText } from './png-text.js';
+import { RateLimit } from './rate-limit.js';
 import { heatmapTopic, rejectTopic, statusTopic, verdictTopic } from './topics.js';
 
 export interface MqttSinkOptions {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sinks/broker.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
-import { readPngText } from '../../src/sinks/pngText.js';
+import { readPngText } from '../../src/sinks/png-text.js';
 import { subscribe } from '../support/subscriber.js';
 import { decision, mqttConfig, nodeInfo, uniqueIds } from './fixtures.js';
 
@@ -82,7 +82,7 @@ describe('embedded broker (aedes) with the MQTT sink', () => {
   it('should publish the last will offline when the process hosting the sink is killed', async () => {
     const prefix = 'uniad/will';
     const sub = await subscribe(broker.url, [`${prefix}/status/+`]);
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./sinkChild.ts', import.meta.url)), broker.url, prefix, 'edge-will'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./sink-child.ts', import.meta.url)), broker.url, prefix, 'edge-will'], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.once('exit', (code) => reject(new Error(`sink child exited with ${code} before it was ready`)));

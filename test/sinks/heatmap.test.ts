@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { colourIndex, heatmapPixels, renderHeatmap } from '../../src/sinks/heatmap.js';
-import { readPngText, withPngText } from '../../src/sinks/pngText.js';
+import { readPngText, withPngText } from '../../src/sinks/png-text.js';
 import { turbo } from '../../src/sinks/turbo.js';
 
 const px = (rgb: Uint8Array, i: number) => Array.from(rgb.subarray(i * 3, i * 3 + 3));

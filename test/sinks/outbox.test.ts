@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { MemoryStore } from '../../src/sinks/outbox/memoryStore.js';
+import { MemoryStore } from '../../src/sinks/outbox/memory-store.js';
 import { Outbox } from '../../src/sinks/outbox/outbox.js';
 
 /** A send whose acknowledgements the test hands out one by one, as a broker's PUBACKs would arrive. */

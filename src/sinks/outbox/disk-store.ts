@@ -19,7 +19,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UniadError, uniadError } from '../../errors.js';
-import { MemoryStore } from './memoryStore.js';
+import { MemoryStore } from './memory-store.js';
 import type { MessageStore, StoredMessage } from './store.js';
 
 export interface DiskStoreOptions {

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DiskStore } from '../../src/sinks/outbox/diskStore.js';
+import { DiskStore } from '../../src/sinks/outbox/disk-store.js';
 import { storeSuite } from './store.suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'uniad-diskstore-'));

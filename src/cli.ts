@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './config.js';
+import { demoConfig } from './demo.js';
+import { UniadError, uniadError } from './errors.js';
+import { createLogger } from './log.js';
+import { packageRoot } from './package-root.js';
+import { startService } from './service.js';
+import { formatVerdict } from './verdict-line.js';
+
+const usage = `uniad-edge — UniAD anomaly inspection for every camera of a line, verdicts over MQTT
+
+Usage:
+  uniad-edge run --config FILE     run the service with a YAML config (see config.example.yaml)
+  uniad-edge check --config FILE   validate the config and the model against the contract, then exit
+  uniad-edge demo [--seconds N]    shipped demo model + demo line video + embedded broker; prints verdicts
+  uniad-edge --help | --version
+
+Options:
+  -c, --config FILE   configuration file (YAML)
+  --seconds N         demo: stop after N seconds (default: run until Ctrl-C)
+  --quiet             do not print verdicts to stdout
+  --log-level LEVEL   debug, info, warn, error (overrides the config)
+
+Signals: SIGTERM or SIGINT stop the cameras, drain the batches in flight, publish "offline" and exit 0.
+`;
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        seconds: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${uniadError('USAGE', (err as Error).message).message}\n`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  try {
+    let cfg: Config;
+    let seconds: number | undefined;
+    switch (command) {
+      case 'run':
+      case 'check':
+        if (values.config === undefined) throw uniadError('USAGE', `"${command}" needs --config FILE`);
+        cfg = loadConfig(values.config);
+        break;
+      case 'demo':
+        cfg = demoConfig();
+        if (values.seconds !== undefined) {
+          seconds = Number(values.seconds);
+          if (!(seconds > 0)) throw uniadError('USAGE', `--seconds must be a positive number, got "${values.seconds}"`);
+        }
+        break;
+      case undefined:
+        process.stdout.write(usage);
+        return 2;
+      default:
+        throw uniadError('USAGE', `unknown command "${command}" (use run, check or demo)`);
+    }
+    const level = (values['log-level'] ?? cfg.log.level) as Config['log']['level'];
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw uniadError('USAGE', `--log-level must be debug, info, warn or error, got "${level}"`);
+    const logger = createLogger(level);
+
+    // A closed stdout (`| head`) ends the printing, not the inspection.
+    let printing = !values.quiet;
+    process.stdout.on('error', () => (printing = false));
+    const print = (line: string) => printing && process.stdout.write(line + '\n');
+    const service = await startService(cfg, {
+      logger,
+      checkOnly: command === 'check',
+      onDecision: (d) => print(formatVerdict(d.verdict)),
+    });
+    if (command === 'check') {
+      process.stdout.write(`config and model OK: ${cfg.cameras.length} camera(s), model ${service.modelId} on ${service.provider}\n`);
+      await service.stop('check');
+      return 0;
+    }
+    if (service.brokerUrl) logger.info('mqtt broker', { url: service.brokerUrl, wsUrl: service.brokerWsUrl });
+
+    const stop = (why: string) => void service.stop(why);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    const timer = seconds === undefined ? undefined : setTimeout(() => stop(`--seconds ${seconds}`), seconds * 1000);
+    await service.stopped;
+    if (timer) clearTimeout(timer);
+    return 0;
+  } catch (err) {
+    if (err instanceof UniadError) {
+      process.stderr.write(`uniad-edge: ${err.message}\n`);
+      return err.code === 'USAGE' ? 2 : 1;
+    }
+    process.stderr.write(`uniad-edge: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -42,7 +42,7 @@ export interface Service {
   stop(reason: string): Promise<void>;
 }
 
-/** Frames in flight that may wait for a busy model, per camera; beyond it the oldest get `deadline` verdicts. */
+/** Frames that may wait for a busy model, per camera; beyond it the camera's overload policy sheds (`deadline` verdicts). */
 const queuedFramesPerCamera = 32;
 
 function packageVersion(): string {
@@ -97,6 +97,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const runId = startedAt.toString(36);
   const stop$ = new Subject<void>();
   const thresholds = new Map(cfg.cameras.map((cam) => [cam.id, thresholdFor(cam, cam.product, engine.sidecar)]));
+  const overloads = new Map(cfg.cameras.map((cam) => [cam.id, cam.overload]));
   const frames$ = merge(
     ...cfg.cameras.map((cam) =>
       captureCamera(cam, {
@@ -125,7 +126,8 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         failSafe: cfg.model.failSafe,
         thresholdFor: (frame) => thresholds.get(frame.camera) ?? engine.sidecar.defaultThreshold,
         runId,
-        maxQueuedFrames: queuedFramesPerCamera * cfg.cameras.length,
+        maxQueuedPerCamera: queuedFramesPerCamera,
+        overloadFor: (camera) => overloads.get(camera) ?? 'drop-oldest',
         logger,
       }),
     )

@@ -4,6 +4,7 @@ import type { Decision, FailSafe, Frame, Inference, Logger, ModelSidecar } from 
 import { batchFrames } from './batch.js';
 import { nextExpiry, partitionExpired } from './deadline.js';
 import { decide, failSafeVerdict } from './decide.js';
+import { shedOverload, type OverloadPolicy } from './overload.js';
 
 /** What inspect needs of the engine (InferenceEngine satisfies it). */
 export interface Scorer {
@@ -21,8 +22,10 @@ export interface InspectOptions {
   readonly thresholdFor: (frame: Frame) => number;
   /** Distinguishes service runs in verdict ids. */
   readonly runId: string;
-  /** Frames waiting for the busy engine, at most; beyond it the oldest get `deadline` verdicts at once. */
-  readonly maxQueuedFrames: number;
+  /** Frames of one camera waiting for the busy engine, at most (`drop-oldest`); beyond it they are shed at once. */
+  readonly maxQueuedPerCamera: number;
+  /** Each camera's overload policy (overload.ts); default `drop-oldest`. */
+  readonly overloadFor?: (camera: string) => OverloadPolicy;
   /** Epoch ms, the clock of `Frame.capturedAt`. */
   readonly now?: () => number;
   readonly scheduler?: SchedulerLike;
@@ -34,14 +37,16 @@ export interface InspectOptions {
  *
  * Frames are batched (batchFrames) and scored ONE batch at a time. While the engine is busy, ready frames wait in a
  * bounded queue and are coalesced into full batches when it frees. A waiting frame past its deadline gets its
- * fail-safe verdict when the deadline passes (not when the engine frees, which may be too late for the actuator);
- * when the queue is full the oldest frames, the likeliest to miss their deadline anyway, give way to new ones.
+ * fail-safe verdict when the deadline passes (not when the engine frees, which may be too late for the actuator).
+ * What waits is bounded per camera by its overload policy (overload.ts); a shed frame gets its `deadline` verdict at
+ * once. Only frames that WAIT are shed: a frame that can go to an idle engine always does.
  * A failed run gives `error` verdicts for its frames, as does a frame of the wrong size, alone, before batching
  * could poison a batch with it. When the source errors, what it already delivered is still decided, then the error
  * passes on.
  */
 export function inspect(engine: Scorer, options: InspectOptions): OperatorFunction<Frame, Decision> {
-  const { batchMaxSize, batchMaxWaitMs, deadlineMs, failSafe, runId, maxQueuedFrames } = options;
+  const { batchMaxSize, batchMaxWaitMs, deadlineMs, failSafe, runId, maxQueuedPerCamera } = options;
+  const overloadFor = options.overloadFor ?? (() => 'drop-oldest' as const);
   const scheduler = options.scheduler ?? asyncScheduler;
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
@@ -109,6 +114,9 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
         if (closed) return;
         shedExpired();
         if (!running && queue.length > 0) score(queue.splice(0, batchMaxSize));
+        const { kept, shed } = shedOverload(queue, maxQueuedPerCamera, overloadFor);
+        queue = kept;
+        failed(shed, 'deadline');
         armSweep();
         if (running || queue.length > 0 || !sourceDone) return;
         if (sourceError !== null) subscriber.error(sourceError.error);
@@ -119,7 +127,6 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
         const fits = (f: Frame) => f.width === width && f.height === height && f.pixels.length === width * height * 3;
         failed(batch.filter((f) => !fits(f)), 'error');
         queue.push(...batch.filter(fits));
-        if (queue.length > maxQueuedFrames) failed(queue.splice(0, queue.length - maxQueuedFrames), 'deadline');
         pump();
       };
 

@@ -17,7 +17,7 @@ function options(engine: InferenceEngine, overrides: Partial<InspectOptions> = {
     failSafe: 'reject',
     thresholdFor: (f: Frame) => thresholdFor(cameras[f.camera] ?? {}, f.product, engine.sidecar),
     runId: 'r1',
-    maxQueuedFrames: 100,
+    maxQueuedPerCamera: 100,
     ...overrides,
   };
 }
@@ -79,11 +79,23 @@ describe('inspect', () => {
 
   it('under overload gives the frames the queue cannot hold deadline verdicts, and loses none', async () => {
     const frames = Array.from({ length: 60 }, (_, seq) => makeFrame({ seq }));
-    const decisions = await collect(from(frames), slow, options(slow, { maxQueuedFrames: 12 }));
+    const decisions = await collect(from(frames), slow, options(slow, { maxQueuedPerCamera: 12 }));
     expectOneDecisionPerFrame(frames, decisions);
     // 4 frames go to the worker, 12 wait, the 44 oldest of the rest cannot be queued.
     expect(reasons(decisions)).toEqual({ deadline: 44, ok: 16 });
     expect(decisions.filter((d) => d.verdict.reason === 'deadline').every((d) => d.verdict.reject && d.verdict.score === null)).toBe(true);
+  });
+
+  it('honours each camera\'s overload policy: keep-latest waits with its newest frame only, drop-oldest with its newest N', async () => {
+    const frames = Array.from({ length: 20 }, (_, seq) => [makeFrame({ camera: 'd', seq }), makeFrame({ camera: 'k', seq })]).flat();
+    const overloadFor = (camera: string) => (camera === 'k' ? 'keep-latest' : 'drop-oldest');
+    const decisions = await collect(from(frames), slow, options(slow, { maxQueuedPerCamera: 6, overloadFor }));
+    expectOneDecisionPerFrame(frames, decisions);
+    const scored = (camera: string) => decisions.filter((d) => d.frame.camera === camera && d.verdict.reason === 'ok').map((d) => d.frame.seq);
+    // The first batch (d0 k0 d1 k1) finds the engine idle; while it runs everything else waits and is shed.
+    expect(scored('d')).toEqual([0, 1, 14, 15, 16, 17, 18, 19]);
+    expect(scored('k')).toEqual([0, 1, 19]);
+    expect(reasons(decisions)).toEqual({ ok: 11, deadline: 29 });
   });
 
   it('gives a waiting frame its deadline verdict when the deadline passes, not when the busy worker frees', async () => {

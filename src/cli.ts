@@ -14,12 +14,15 @@ const usage = `uniad-edge — UniAD anomaly inspection for every camera of a lin
 Usage:
   uniad-edge run --config FILE     run the service with a YAML config (see config.example.yaml)
   uniad-edge check --config FILE   validate the config and the model against the contract, then exit
-  uniad-edge demo [--seconds N]    shipped demo model + demo line video + embedded broker; prints verdicts
+  uniad-edge demo [--seconds N] [--port N] [--ws-port N]
+                                   shipped demo model + demo line video + embedded broker; prints verdicts
   uniad-edge --help | --version
 
 Options:
   -c, --config FILE   configuration file (YAML)
   --seconds N         demo: stop after N seconds (default: run until Ctrl-C)
+  --port N            demo: embedded broker's MQTT port (default 1883)
+  --ws-port N         demo: embedded broker's WebSocket port (default 8883)
   --quiet             do not print verdicts to stdout
   --log-level LEVEL   debug, info, warn, error (overrides the config)
 
@@ -28,6 +31,13 @@ Signals: SIGTERM or SIGINT stop the cameras, drain the batches in flight, publis
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function portOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw uniadError('USAGE', `${name} must be a port number 0–65535, got "${value}"`);
+  return port;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
@@ -40,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         seconds: { type: 'string' },
+        port: { type: 'string' },
+        'ws-port': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -70,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
         cfg = loadConfig(values.config);
         break;
       case 'demo':
-        cfg = demoConfig();
+        cfg = demoConfig({ port: portOption('--port', values.port), wsPort: portOption('--ws-port', values['ws-port']) });
         if (values.seconds !== undefined) {
           seconds = Number(values.seconds);
           if (!(seconds > 0)) throw uniadError('USAGE', `--seconds must be a positive number, got "${values.seconds}"`);

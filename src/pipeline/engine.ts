@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProviderName } from '../config.js';
-import { entryPoint } from '../entry.js';
+import { entryPoint, tsxUrls } from '../entry.js';
 import { UniadError, uniadError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { Frame, Inference, Logger, ModelSidecar } from '../types.js';
@@ -38,7 +38,7 @@ interface Pending {
 function startWorker(init: WorkerInit): Worker {
   const { file, execArgv } = entryPoint(import.meta.url, './infer-worker.js');
   if (execArgv.length === 0) return new Worker(file, { workerData: init });
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`;
+  const bootstrap = `import(${JSON.stringify(tsxUrls().api)}).then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: init });
 }
 

@@ -1,0 +1,107 @@
+/** The `uniad-edge` command as a user runs it: a real process, its exit code, stdout and stderr. */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tinyModels } from './setup/tiny-model.js';
+import { repoRoot } from './setup/paths.js';
+import { testVideo } from './setup/video.js';
+
+const bin = join(repoRoot, 'bin/uniad-edge.js');
+const dir = mkdtempSync(join(tmpdir(), 'uniad-cli-'));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: dir, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function config(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+}
+
+const camera = `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "${testVideo.path}" }\n`;
+
+describe('uniad-edge command', () => {
+  it('prints its usage with --help and exits 0', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/uniad-edge run --config FILE/);
+  });
+
+  it('exits 2 and says what is missing when run has no --config', async () => {
+    const r = await cli('run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('uniad-edge: usage: "run" needs --config FILE (see uniad-edge --help)\n');
+  });
+
+  it('exits 1 naming the field and the fix for a bad config', async () => {
+    const path = config('bad.yaml', `${camera}model: { path: m.onnx, batchMaxSize: 0 }\nmqtt: { url: "http://broker" }\n`);
+    const r = await cli('check', '--config', path);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('model.batchMaxSize: Number must be greater than 0');
+    expect(r.stderr).toContain('mqtt.url: use mqtt://, mqtts://, ws:// or wss://');
+  });
+
+  it('refuses a model that is not ONNX, naming the file', async () => {
+    const path = config('not-onnx.yaml', `${camera}model: { path: "${tinyModels.notOnnx}", providers: [cpu] }\n`);
+    const r = await cli('check', '--config', path);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`model: "${tinyModels.notOnnx}" is not a loadable ONNX model`);
+  });
+
+  it('refuses a model that breaks the contract and says what differs', async () => {
+    const path = config('nchw.yaml', `${camera}model: { path: "${tinyModels.nchw}", providers: [cpu] }\n`);
+    const r = await cli('check', '--config', path);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not follow the model contract: .*image/);
+  });
+
+  it('accepts a good config and model with check', async () => {
+    const path = config('good.yaml', `${camera}model: { path: "${tinyModels.ok}", providers: [cpu] }\n`);
+    const r = await cli('check', '--config', path);
+    expect(r.stderr).not.toMatch(/"level":"(warn|error)"/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('config and model OK: 1 camera(s), model tiny@1.0.0 on cpu\n');
+  });
+
+  it('runs a file camera to its end, prints one verdict line per frame and exits 0', async () => {
+    const path = config(
+      'run.yaml',
+      `${camera}model: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\nlog: { level: warn }\n`,
+    );
+    const r = await cli('run', '--config', path);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(testVideo.frames);
+    expect(lines[0]).toMatch(/line1\/cam1 #0 +bolt +score +\d\.\d{4} \/ 0\.5000 (REJECT|ok) /);
+  });
+
+  it('stops on SIGTERM, publishes offline and exits 0', async () => {
+    const path = config(
+      'live.yaml',
+      `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\n`,
+    );
+    const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    await new Promise<void>((resolve) => child.stdout.on('data', () => stdout.split('\n').length > 5 && resolve()));
+    const stoppedAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(stderr).toMatch(/"msg":"stopping","reason":"SIGTERM"/);
+    expect(stderr).toMatch(/"msg":"stopped"/);
+  });
+});

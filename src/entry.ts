@@ -1,12 +1,20 @@
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * tsx's loader (`--import`) and API (`register()`) as absolute URLs. A bare `tsx` would be resolved against the
  * process's working directory, which is not this package when the service runs from elsewhere. Only called when
  * running from `.ts` sources, so an installation without devDependencies never needs tsx.
+ * Resolved by hand from tsx's package.json (its `import` condition), not with `import.meta.resolve`: vitest's module
+ * runner has none, and `require.resolve` would pick tsx's CommonJS API, which cannot register in a worker thread.
  */
 export function tsxUrls(): { loader: string; api: string } {
-  return { loader: import.meta.resolve('tsx'), api: import.meta.resolve('tsx/esm/api') };
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: { '.': string; './esm/api': { import: { default: string } } } };
+  const url = (relative: string) => pathToFileURL(join(dirname(manifest), relative)).href;
+  return { loader: url(exports['.']), api: url(exports['./esm/api'].import.default) };
 }
 
 /**

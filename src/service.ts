@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { packageRoot } from './package-root.js';
 import { InferenceEngine } from './pipeline/engine.js';
 import { inspect } from './pipeline/inspect.js';
+import { EngineSupervisor, type SupervisorStats } from './pipeline/supervisor.js';
 import { thresholdFor } from './pipeline/threshold.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './sinks/broker.js';
 import { MqttSink, type MqttSinkStats } from './sinks/mqtt.js';
@@ -27,6 +28,7 @@ export interface ServiceCounts {
   readonly frames: number;
   readonly decisions: Readonly<Record<Decision['verdict']['reason'], number>>;
   readonly mqtt?: MqttSinkStats;
+  readonly inference?: SupervisorStats;
 }
 
 export interface Service {
@@ -94,6 +96,14 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     throw err;
   }
 
+  // From here a worker that dies or hangs is replaced; repeated failure shows as `degraded` on the status topic.
+  const scorer = new EngineSupervisor(engine, {
+    open: () => InferenceEngine.open({ modelPath: cfg.model.path, providers: cfg.model.providers, threads: cfg.model.threads, logger }),
+    logger,
+    runTimeoutMs: Math.max(30_000, 10 * cfg.model.deadlineMs),
+    onHealth: (h) => sink.setHealth(h.state === 'healthy' ? { state: 'online' } : { state: 'degraded', reason: h.reason }),
+  });
+
   const runId = startedAt.toString(36);
   const stop$ = new Subject<void>();
   const thresholds = new Map(cfg.cameras.map((cam) => [cam.id, thresholdFor(cam, cam.product, engine.sidecar)]));
@@ -119,12 +129,12 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const drained = new Promise<void>((resolve) => (finished = resolve));
   frames$
     .pipe(
-      inspect(engine, {
+      inspect(scorer, {
         batchMaxSize: cfg.model.batchMaxSize,
         batchMaxWaitMs: cfg.model.batchMaxWaitMs,
         deadlineMs: cfg.model.deadlineMs,
         failSafe: cfg.model.failSafe,
-        thresholdFor: (frame) => thresholds.get(frame.camera) ?? engine.sidecar.defaultThreshold,
+        thresholdFor: (frame) => thresholds.get(frame.camera) ?? scorer.sidecar.defaultThreshold,
         runId,
         maxQueuedPerCamera: queuedFramesPerCamera,
         overloadFor: (camera) => overloads.get(camera) ?? 'drop-oldest',
@@ -155,7 +165,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), drainLimitMs).unref())]);
       if (timedOut) logger.warn('in-flight frames did not drain in time', { ms: drainLimitMs });
       await sink.close();
-      await engine.close();
+      await scorer.close();
       await broker?.close();
       logger.info('stopped', { frames, ...decisions });
     })());
@@ -169,7 +179,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     brokerUrl: broker?.url,
     brokerWsUrl: broker?.wsUrl,
     stopped,
-    counts: () => ({ frames, decisions: { ...decisions }, mqtt: sink.stats() }),
+    counts: () => ({ frames, decisions: { ...decisions }, mqtt: sink.stats(), inference: scorer.stats() }),
     stop,
   };
 }

@@ -153,7 +153,11 @@ export class InferenceEngine {
     await this.exited;
   }
 
-  /** Ends the worker now, e.g. one stuck in a run; pending runs reject. */
+  /**
+   * Ends the worker now; pending runs reject. Only while no run executes: terminating a worker inside
+   * onnxruntime-node's `session.run` aborts the whole process (onnxruntime-node 1.30: "terminate called after
+   * throwing an instance of 'Napi::Error'", exit 134). A hung run is left to finish behind `close()` (supervisor.ts).
+   */
   async terminate(): Promise<void> {
     if (this.exit === null) {
       this.ending ??= 'terminated';

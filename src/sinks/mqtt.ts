@@ -8,8 +8,9 @@
  *   The verdict id travels INSIDE the PNG as a `tEXt` chunk with keyword `uniad-id` on every protocol version
  *   (read it with `readPngText` from png-text.ts; image viewers ignore it), and on MQTT 5 also as the user
  *   property `id`. Chosen over a byte header so the payload stays a PNG any tool opens.
- * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect; `offline` JSON on close(), and the same
- *   `offline` as the last will, which the broker publishes when the connection dies without a DISCONNECT.
+ * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect, or `degraded` with a reason while
+ *   `setHealth` says so (and `online` again when it recovers); `offline` JSON on close(), and the same `offline` as
+ *   the last will, which the broker publishes when the connection dies without a DISCONNECT.
  *
  * Credentials never reach a log line: URLs are logged without user info, errors by message only.
  */
@@ -22,7 +23,7 @@ import { renderHeatmap } from './heatmap.js';
 import { MemoryStore } from './outbox/memory-store.js';
 import { Outbox } from './outbox/outbox.js';
 import type { MessageStore } from './outbox/store.js';
-import { offlinePayload, onlinePayload, verdictPayload, type NodeInfo } from './payload.js';
+import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type NodeInfo } from './payload.js';
 import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
 import { heatmapTopic, rejectTopic, statusTopic, verdictTopic } from './topics.js';
@@ -59,6 +60,9 @@ export interface MqttSinkStats {
   readonly dropped: number;
 }
 
+/** What the status topic says while connected. */
+export type NodeHealth = { readonly state: 'online' } | { readonly state: 'degraded'; readonly reason: string };
+
 /** `mqtt://user:secret@host:1883` → `mqtt://host:1883`. */
 export function safeUrl(url: string): string {
   try {
@@ -88,6 +92,7 @@ export class MqttSink {
   private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0 };
   private readonly firstConnect: Promise<void>;
   private closing: Promise<void> | undefined;
+  private health: NodeHealth = { state: 'online' };
 
   constructor(private readonly opts: MqttSinkOptions) {
     const { mqtt: cfg, info, logger } = opts;
@@ -123,7 +128,7 @@ export class MqttSink {
     this.firstConnect.catch(() => undefined); // observed by ready(); a refused start must not be an unhandled rejection
     this.client.on('connect', () => {
       logger.info('mqtt: connected', { url: this.url, queued: this.store.size });
-      this.client.publishAsync(this.status, onlinePayload(info, this.now()), { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish online status', { error: err.message }));
+      this.publishStatus();
       this.outbox.setOnline(true);
     });
     this.client.on('close', () => this.outbox.setOnline(false));
@@ -146,6 +151,19 @@ export class MqttSink {
 
   stats(): MqttSinkStats {
     return { ...this.counts, queued: this.outbox.pending, dropped: this.outbox.dropped };
+  }
+
+  /** Sets what the status topic says; published now when connected, else on the next connect. */
+  setHealth(health: NodeHealth): void {
+    this.health = health;
+    if (this.client.connected) this.publishStatus();
+  }
+
+  private publishStatus(): void {
+    const { info, logger } = this.opts;
+    const h = this.health;
+    const payload = h.state === 'online' ? onlinePayload(info, this.now()) : degradedPayload(info, h.reason, this.now());
+    this.client.publishAsync(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state: h.state, error: err.message }));
   }
 
   /** Queues the verdict (and reject) for delivery and sends the heatmap if due. Never blocks on the network. */

@@ -40,6 +40,14 @@ export function onlinePayload(info: NodeInfo, at: number): string {
 }
 
 /**
+ * `degraded`: the node runs and publishes a verdict for every frame, but cannot inspect them (the model keeps
+ * failing); its verdicts are fail-safe `error` ones until it is `online` again. `reason` says what failed.
+ */
+export function degradedPayload(info: NodeInfo, reason: string, at: number): string {
+  return JSON.stringify({ state: 'degraded', node: info.node, model: info.model, reason, startedAt: info.startedAt, at });
+}
+
+/**
  * `offline` on a clean close (`reason: "closed"`, with the time) and as the last will (`reason: "connection lost"`,
  * no time: the broker publishes it later, when it notices).
  */

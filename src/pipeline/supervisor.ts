@@ -1,0 +1,192 @@
+/**
+ * Keeps the service's ONE inference worker alive. Wraps an InferenceEngine as inspect's `Scorer`:
+ * - a worker that dies (an exception, out of memory) is replaced by a new one that loads the model again, after a
+ *   capped exponential backoff, forever;
+ * - a run still going after `runTimeoutMs` fails at once (its frames get `error` verdicts) and its worker is
+ *   abandoned: asked to close once the run returns, while a new worker takes over. NOT terminated: terminating a
+ *   worker inside onnxruntime-node's `session.run` aborts the whole process (seen with onnxruntime-node 1.30:
+ *   "terminate called after throwing an instance of 'Napi::Error'", exit 134);
+ * - while there is no worker, runs reject at once, so inspect gives their frames fail-safe `error` verdicts
+ *   (never a frame without a verdict, never a wait on a worker that is not there);
+ * - `degradedAfter` failures in a row (failed runs, dead or stuck workers, failed reloads) with no successful run
+ *   between turn the health `degraded`, with the last failure as reason; the next successful run turns it `healthy`.
+ *   The service publishes that on the MQTT status topic: a line operator sees a broken model, not a crash loop.
+ * A new engine is a new worker, never a new session in the old one: sessions leak when recreated (PLATFORM.md).
+ */
+import { uniadError } from '../errors.js';
+import { backoffDelay, type BackoffPolicy } from '../sources/backoff.js';
+import type { Frame, Inference, Logger, ModelSidecar } from '../types.js';
+import type { InferenceEngine } from './engine.js';
+import type { Scorer } from './inspect.js';
+
+export type EngineHealth = { readonly state: 'healthy' } | { readonly state: 'degraded'; readonly reason: string; readonly failures: number };
+
+/** What the supervisor uses of an engine. */
+export type SupervisedEngine = Pick<InferenceEngine, 'modelId' | 'sidecar' | 'provider' | 'exited' | 'alive' | 'run' | 'close'>;
+
+export interface SupervisorOptions {
+  /** Opens a new engine on the same model (a new worker). */
+  readonly open: () => Promise<SupervisedEngine>;
+  readonly logger: Logger;
+  readonly restart?: BackoffPolicy;
+  /** Failures in a row before health turns `degraded`. Default 3. */
+  readonly degradedAfter?: number;
+  /** A run still going after this long has hung the worker: it is terminated and replaced. Default 30 000. */
+  readonly runTimeoutMs?: number;
+  /** Called on every change of health. */
+  readonly onHealth?: (health: EngineHealth) => void;
+}
+
+export interface SupervisorStats {
+  /** Workers started to replace one that died, hung or failed to load. */
+  readonly restarts: number;
+  readonly health: EngineHealth;
+}
+
+const defaultRestart: BackoffPolicy = { initialMs: 500, maxMs: 30_000, factor: 2 };
+
+export class EngineSupervisor implements Scorer {
+  readonly sidecar: ModelSidecar;
+  private engine: SupervisedEngine | null;
+  private failures = 0;
+  /** Restarts since the last successful run: the backoff's attempt number. */
+  private attempt = 0;
+  private restarts = 0;
+  private health: EngineHealth = { state: 'healthy' };
+  private lastFailure = '';
+  private restartTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  /** Supervises `first`, an engine already open (the service opens it itself, so a bad model fails the start). */
+  constructor(
+    first: SupervisedEngine,
+    private readonly opts: SupervisorOptions,
+  ) {
+    this.sidecar = first.sidecar;
+    this.engine = first;
+    this.watch(first);
+  }
+
+  get modelId(): string {
+    return this.engine?.modelId ?? `${this.sidecar.name}@${this.sidecar.version}`;
+  }
+
+  get provider(): string {
+    return this.engine?.provider ?? 'none (restarting)';
+  }
+
+  stats(): SupervisorStats {
+    return { restarts: this.restarts, health: this.health };
+  }
+
+  async run(frames: readonly Frame[]): Promise<Inference[]> {
+    const engine = this.engine;
+    if (engine === null || !engine.alive) {
+      throw uniadError('INFERENCE', `no inference worker while it restarts (after: ${this.lastFailure}); frames get fail-safe verdicts until it is back`);
+    }
+    const timeoutMs = this.opts.runTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const why = `a batch of ${frames.length} frames ran longer than ${timeoutMs} ms; the worker is replaced`;
+        reject(uniadError('INFERENCE', why));
+        this.abandon(engine, why);
+      }, timeoutMs);
+    });
+    try {
+      const inferences = await Promise.race([engine.run(frames), stuck]);
+      this.succeeded();
+      return inferences;
+    } catch (err) {
+      // A run that failed in a live worker is a failure of its own; one that failed because the worker ended is
+      // counted once, by the exit watcher.
+      if (engine.alive) this.failed(`inference run failed: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops restarting and closes the current worker, letting its queued runs finish. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearTimeout(this.restartTimer);
+      await this.engine?.close();
+    })();
+    return this.closing;
+  }
+
+  /** Replaces a hung worker without terminating it (see the top): it closes by itself once its run returns. */
+  private abandon(engine: SupervisedEngine, reason: string): void {
+    if (this.closing || this.engine !== engine) return;
+    this.engine = null;
+    this.failed(reason);
+    void engine.close();
+    this.scheduleRestart();
+  }
+
+  private watch(engine: SupervisedEngine): void {
+    void engine.exited.then((exit) => {
+      if (this.closing || this.engine !== engine) return;
+      this.engine = null;
+      this.failed(exit.reason === 'crashed' ? `the inference worker died: ${exit.error?.message ?? 'unknown'}` : `the inference worker was ${exit.reason}`);
+      this.scheduleRestart();
+    });
+  }
+
+  private scheduleRestart(): void {
+    if (this.closing) return;
+    this.attempt += 1;
+    const delayMs = backoffDelay(this.attempt, this.opts.restart ?? defaultRestart);
+    this.opts.logger.warn('restarting the inference worker', { attempt: this.attempt, delayMs, after: this.lastFailure });
+    this.restartTimer = setTimeout(() => void this.reopen(), delayMs);
+  }
+
+  private async reopen(): Promise<void> {
+    this.restarts += 1;
+    let engine: SupervisedEngine;
+    try {
+      engine = await this.opts.open();
+    } catch (err) {
+      this.failed(`reloading the model failed: ${(err as Error).message}`);
+      return this.scheduleRestart();
+    }
+    const { width, height } = this.sidecar.input;
+    if (engine.sidecar.input.width !== width || engine.sidecar.input.height !== height) {
+      await engine.close();
+      this.failed(`the reloaded model takes ${engine.sidecar.input.width}x${engine.sidecar.input.height}, the cameras deliver ${width}x${height} (restart the service to change the model)`);
+      return this.scheduleRestart();
+    }
+    if (this.closing) return void (await engine.close());
+    this.engine = engine;
+    this.watch(engine);
+    this.opts.logger.info('inference worker restarted', { model: engine.modelId, provider: engine.provider, restarts: this.restarts });
+  }
+
+  private failed(reason: string): void {
+    this.failures += 1;
+    this.lastFailure = reason;
+    if (this.health.state === 'healthy' && this.failures >= (this.opts.degradedAfter ?? 3)) {
+      this.opts.logger.error('inference degraded: repeated failures', { failures: this.failures, reason });
+      this.setHealth({ state: 'degraded', reason, failures: this.failures });
+    }
+  }
+
+  private succeeded(): void {
+    this.failures = 0;
+    this.attempt = 0;
+    if (this.health.state === 'degraded') {
+      this.opts.logger.info('inference healthy again');
+      this.setHealth({ state: 'healthy' });
+    }
+  }
+
+  private setHealth(health: EngineHealth): void {
+    this.health = health;
+    try {
+      this.opts.onHealth?.(health);
+    } catch (err) {
+      this.opts.logger.error('health handler threw', { error: (err as Error).message });
+    }
+  }
+}

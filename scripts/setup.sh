@@ -17,7 +17,7 @@ if [ "${1:-}" != "--runtime-only" ]; then
   apt_packages+=(
     gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0 mosquitto
     python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-tqdm python3-pil
-    python3-skimage python3-matplotlib libreoffice-common fonts-dejavu-core
+    python3-skimage python3-matplotlib libreoffice-common chromium fonts-dejavu-core
   )
 fi
 missing=()

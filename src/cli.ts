@@ -14,7 +14,7 @@ const usage = `uniad-edge — UniAD anomaly inspection for every camera of a lin
 Usage:
   uniad-edge run --config FILE     run the service with a YAML config (see config.example.yaml)
   uniad-edge check --config FILE   validate the config and the model against the contract, then exit
-  uniad-edge demo [--seconds N] [--port N] [--ws-port N]
+  uniad-edge demo [--seconds N] [--port N] [--ws-port N] [--dashboard-port N]
                                    shipped demo model + demo line video + embedded broker; prints verdicts
   uniad-edge --help | --version
 
@@ -23,6 +23,7 @@ Options:
   --seconds N         demo: stop after N seconds (default: run until Ctrl-C)
   --port N            demo: embedded broker's MQTT port (default 1883)
   --ws-port N         demo: embedded broker's WebSocket port (default 8883)
+  --dashboard-port N  demo: dashboard's HTTP port (default 8080)
   --quiet             do not print verdicts to stdout
   --log-level LEVEL   debug, info, warn, error (overrides the config)
 
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
         seconds: { type: 'string' },
         port: { type: 'string' },
         'ws-port': { type: 'string' },
+        'dashboard-port': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -82,7 +84,11 @@ export async function main(argv: string[]): Promise<number> {
         cfg = loadConfig(values.config);
         break;
       case 'demo':
-        cfg = demoConfig({ port: portOption('--port', values.port), wsPort: portOption('--ws-port', values['ws-port']) });
+        cfg = demoConfig({
+          port: portOption('--port', values.port),
+          wsPort: portOption('--ws-port', values['ws-port']),
+          dashboardPort: portOption('--dashboard-port', values['dashboard-port']),
+        });
         if (values.seconds !== undefined) {
           seconds = Number(values.seconds);
           if (!(seconds > 0)) throw uniadError('USAGE', `--seconds must be a positive number, got "${values.seconds}"`);
@@ -113,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (service.brokerUrl) logger.info('mqtt broker', { url: service.brokerUrl, wsUrl: service.brokerWsUrl });
+    if (service.dashboardUrl) process.stderr.write(`uniad-edge: dashboard at ${service.dashboardUrl}\n`);
 
     const stop = (why: string) => void service.stop(why);
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -108,6 +108,16 @@ const schema = z
     mqtt,
     embeddedBroker: embedded,
     log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({}),
+    dashboard: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** MQTT-over-WebSocket URL the browser uses; default the embedded broker's. Needed with an external broker. */
+        mqttWsUrl: z.string().regex(/^wss?:\/\//, 'use ws:// or wss://').optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

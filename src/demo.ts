@@ -13,7 +13,7 @@ export const demoFiles = {
  * The configuration `uniad-edge demo` runs: the shipped demo model, the embedded broker on its default ports and
  * the shipped line video in a loop (one camera), plus a synthetic test-pattern camera so cross-camera batching shows.
  */
-export function demoConfig(ports: { port?: number; wsPort?: number } = {}): Config {
+export function demoConfig(ports: { port?: number; wsPort?: number; dashboardPort?: number } = {}): Config {
   const cameras: unknown[] = [];
   if (existsSync(demoFiles.video)) {
     cameras.push({ id: 'cam1', line: 'demo-line', product: 'mixed', source: demoFiles.video, loop: true, live: true });
@@ -26,5 +26,6 @@ export function demoConfig(ports: { port?: number; wsPort?: number } = {}): Conf
     model: { path: demoFiles.model, providers: ['cpu'], batchMaxSize: 8, batchMaxWaitMs: 50, deadlineMs: 5000 },
     mqtt: { queue: { store: 'memory' }, heatmaps: { enabled: true, minIntervalMs: 1000 } },
     embeddedBroker: { port: ports.port ?? 1883, wsPort: ports.wsPort ?? 8883 },
+    dashboard: { port: ports.dashboardPort ?? 8080 },
   });
 }

@@ -8,6 +8,7 @@ import { inspect } from './pipeline/inspect.js';
 import { EngineSupervisor, type SupervisorStats } from './pipeline/supervisor.js';
 import { thresholdFor } from './pipeline/threshold.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './sinks/broker.js';
+import { startDashboard, type Dashboard } from './sinks/dashboard.js';
 import { MqttSink, type MqttSinkStats } from './sinks/mqtt.js';
 import { DiskStore } from './sinks/outbox/disk-store.js';
 import { MemoryStore } from './sinks/outbox/memory-store.js';
@@ -37,6 +38,8 @@ export interface Service {
   /** The embedded broker's URLs, when it runs. */
   readonly brokerUrl?: string;
   readonly brokerWsUrl?: string;
+  /** The live dashboard's URL, when it runs. */
+  readonly dashboardUrl?: string;
   /** Resolves once everything has stopped. */
   readonly stopped: Promise<void>;
   counts(): ServiceCounts;
@@ -104,6 +107,18 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     onHealth: (h) => sink.setHealth(h.state === 'healthy' ? { state: 'online' } : { state: 'degraded', reason: h.reason }),
   });
 
+  let dashboard: Dashboard | undefined;
+  const dashboardWsUrl = cfg.dashboard.mqttWsUrl ?? broker?.wsUrl;
+  if (cfg.dashboard.enabled && dashboardWsUrl === undefined) {
+    logger.warn('dashboard not started: with an external broker it needs dashboard.mqttWsUrl (the broker\'s ws:// listener)');
+  } else if (cfg.dashboard.enabled && dashboardWsUrl !== undefined) {
+    // A dashboard is for people; a port clash must not stop the inspection of parts.
+    dashboard = await startDashboard({ host: cfg.dashboard.host, port: cfg.dashboard.port, mqttWsUrl: dashboardWsUrl, prefix: cfg.mqtt.prefix, node: cfg.node, logger }).catch((err: Error) => {
+      logger.error('dashboard not started', { host: cfg.dashboard.host, port: cfg.dashboard.port, error: err.message, fix: 'set dashboard.port to a free port or dashboard.enabled: false' });
+      return undefined;
+    });
+  }
+
   const runId = startedAt.toString(36);
   const stop$ = new Subject<void>();
   const thresholds = new Map(cfg.cameras.map((cam) => [cam.id, thresholdFor(cam, cam.product, engine.sidecar)]));
@@ -166,6 +181,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       if (timedOut) logger.warn('in-flight frames did not drain in time', { ms: drainLimitMs });
       await sink.close();
       await scorer.close();
+      await dashboard?.close();
       await broker?.close();
       logger.info('stopped', { frames, ...decisions });
     })());
@@ -178,6 +194,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     provider: engine.provider,
     brokerUrl: broker?.url,
     brokerWsUrl: broker?.wsUrl,
+    dashboardUrl: dashboard?.url,
     stopped,
     counts: () => ({ frames, decisions: { ...decisions }, mqtt: sink.stats(), inference: scorer.stats() }),
     stop,

@@ -76,7 +76,7 @@ describe('uniad-edge command', () => {
   it('runs a file camera to its end, prints one verdict line per frame and exits 0', async () => {
     const path = config(
       'run.yaml',
-      `${camera}model: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\nlog: { level: warn }\n`,
+      `${camera}model: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\nlog: { level: warn }\n`,
     );
     const r = await cli('run', '--config', path);
     expect(r.code).toBe(0);
@@ -88,7 +88,7 @@ describe('uniad-edge command', () => {
   it('stops on SIGTERM, publishes offline and exits 0', async () => {
     const path = config(
       'live.yaml',
-      `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\n`,
+      `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
     );
     const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

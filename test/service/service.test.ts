@@ -78,6 +78,7 @@ describe('service end to end', () => {
       model: { path: tinyModels.ok, providers: ['cpu'], batchMaxSize: 4, batchMaxWaitMs: 40 },
       mqtt: { queue: { store: 'memory' } },
       embeddedBroker: { port: 0, wsPort: 0 },
+      dashboard: { enabled: false },
     });
     const service = await startService(cfg, { logger: silentLogger });
     try {

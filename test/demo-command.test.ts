@@ -1,0 +1,57 @@
+/**
+ * `uniad-edge demo` as a person runs it, for 20 s: the shipped demo model and video, the embedded broker, and
+ * Debian's `mosquitto_sub` — an MQTT client no one here wrote — subscribed to `uniad/#`.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './setup/paths.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('demo command', () => {
+  it('runs 20 s, prints verdicts, and mosquitto_sub on the embedded broker receives them', async () => {
+    const [port, wsPort, dashboardPort] = [await freePort(), await freePort(), await freePort()];
+    const demo = spawn(process.execPath, [join(repoRoot, 'bin/uniad-edge.js'), 'demo', '--seconds', '20', '--port', String(port), '--ws-port', String(wsPort), '--dashboard-port', String(dashboardPort)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    demo.stdout.on('data', (d: Buffer) => (stdout += d));
+    demo.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (stderr.includes('"msg":"service started"')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 100);
+      void exited.then(() => reject(new Error(`demo exited early: ${stderr}`)));
+    });
+
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'uniad/#', '-v', '-q', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let received = '';
+    sub.stdout.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    expect(await exited).toBe(0);
+    sub.kill();
+
+    const printed = stdout.trim().split('\n').filter((l) => / demo-line\/\w+ #\d+ /.test(l));
+    const verdictLines = received.split('\n').filter((l) => /^uniad\/demo\/demo-line\/\w+\/verdict \{/.test(l));
+    const verdicts = verdictLines.map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1)) as { id: string; camera: string; reason: string });
+    expect(printed.length).toBeGreaterThan(50);
+    expect(verdicts.length).toBeGreaterThan(50);
+    expect(new Set(verdicts.map((v) => v.camera))).toEqual(new Set(['cam1', 'testcam']));
+    expect(new Set(verdicts.map((v) => v.id)).size).toBe(verdicts.length);
+    expect(received).toMatch(/^uniad\/demo\/status\/demo-edge \{"state":"online"/m);
+    expect(received).toMatch(/^uniad\/demo\/status\/demo-edge \{"state":"offline","node":"demo-edge","reason":"closed"/m);
+    console.log(`demo: ${printed.length} verdict lines printed, ${verdicts.length} verdicts received by mosquitto_sub, ${verdicts.filter((v) => v.reason === 'anomaly').length} rejects`);
+  }, 60_000);
+});

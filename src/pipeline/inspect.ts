@@ -4,6 +4,7 @@ import type { Decision, FailSafe, Frame, Inference, Logger, ModelSidecar } from 
 import { batchFrames } from './batch.js';
 import { nextExpiry, partitionExpired } from './deadline.js';
 import { decide, failSafeVerdict } from './decide.js';
+import { takeFair } from './fair-batch.js';
 import { shedOverload, type OverloadPolicy } from './overload.js';
 
 /** What inspect needs of the engine (InferenceEngine satisfies it). */
@@ -36,7 +37,7 @@ export interface InspectOptions {
  * Frames of all cameras in, one Decision per frame out — never fewer, never more.
  *
  * Frames are batched (batchFrames) and scored ONE batch at a time. While the engine is busy, ready frames wait in a
- * bounded queue and are coalesced into full batches when it frees. A waiting frame past its deadline gets its
+ * bounded queue and are coalesced into full batches when it frees, cameras taking turns (fair-batch.ts). A waiting frame past its deadline gets its
  * fail-safe verdict when the deadline passes (not when the engine frees, which may be too late for the actuator).
  * What waits is bounded per camera by its overload policy (overload.ts); a shed frame gets its `deadline` verdict at
  * once. Only frames that WAIT are shed: a frame that can go to an idle engine always does.
@@ -113,7 +114,11 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
       const pump = () => {
         if (closed) return;
         shedExpired();
-        if (!running && queue.length > 0) score(queue.splice(0, batchMaxSize));
+        if (!running && queue.length > 0) {
+          const { batch, rest } = takeFair(queue, batchMaxSize);
+          queue = rest;
+          score(batch);
+        }
         const { kept, shed } = shedOverload(queue, maxQueuedPerCamera, overloadFor);
         queue = kept;
         failed(shed, 'deadline');

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
 import { demoConfig } from './demo.js';
 import { UniadError, uniadError } from './errors.js';
+import { exitIfStuck, exitOnUnhandled } from './last-resort.js';
 import { createLogger } from './log.js';
 import { packageRoot } from './package-root.js';
 import { startService } from './service.js';
@@ -103,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     const level = (values['log-level'] ?? cfg.log.level) as Config['log']['level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw uniadError('USAGE', `--log-level must be debug, info, warn or error, got "${level}"`);
     const logger = createLogger(level);
+    exitOnUnhandled(logger);
 
     // A closed stdout (`| head`) ends the printing, not the inspection.
     let printing = !values.quiet;
@@ -121,7 +123,11 @@ export async function main(argv: string[]): Promise<number> {
     if (service.brokerUrl) logger.info('mqtt broker', { url: service.brokerUrl, wsUrl: service.brokerWsUrl });
     if (service.dashboardUrl) process.stderr.write(`uniad-edge: dashboard at ${service.dashboardUrl}\n`);
 
-    const stop = (why: string) => void service.stop(why);
+    // The drain waits up to deadlineMs + 5 s, the MQTT close up to 2 x 5 s; past that something is stuck.
+    const stop = (why: string) => {
+      exitIfStuck(logger, cfg.model.deadlineMs + 30_000);
+      void service.stop(why);
+    };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     const timer = seconds === undefined ? undefined : setTimeout(() => stop(`--seconds ${seconds}`), seconds * 1000);

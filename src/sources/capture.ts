@@ -11,6 +11,7 @@ import { spawnCaptureProcess, type CaptureProcess } from './capture-process.js';
 import type { CameraEvent } from './events.js';
 import { launchString } from './launch.js';
 import { exitCodes } from './protocol.js';
+import { sourceHint } from './source-hint.js';
 import { describeSource } from './uri.js';
 
 export interface CaptureOptions {
@@ -105,7 +106,7 @@ export function captureCamera(camera: CameraForCapture, opts: CaptureOptions): O
               case 'error':
                 // GStreamer's text ("Resource not found.") does not say which camera or URI it is about.
                 report({ type: 'error', camera: camera.id, message: `${message.message}; source ${source}` });
-                logger.error('camera pipeline error', { ...log, error: message.message });
+                logger.error('camera pipeline error', { ...log, error: message.message, fix: sourceHint(camera.spec) });
                 break;
               case 'caps':
                 logger.debug('camera caps', { ...log, width: message.width, height: message.height, format: message.format, framerate: message.framerate });

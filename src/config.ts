@@ -32,7 +32,10 @@ const camera = z
     live: z.boolean().optional(),
     /** Cap the frame rate taken from the camera; omitted = as the camera sends. */
     fps: z.number().positive().max(240).optional(),
-    /** Overload policy when frames arrive faster than the model: keep the newest or the oldest queued frames. */
+    /**
+     * Overload policy when frames arrive faster than the model (src/pipeline/overload.ts): `drop-oldest` lets up to 32
+     * frames wait and sheds the oldest; `keep-latest` lets only the newest frame wait. Shed frames get `deadline` verdicts.
+     */
     overload: z.enum(['drop-oldest', 'keep-latest']).default('drop-oldest'),
     /** Seconds with no frame before the camera is restarted. */
     watchdogSeconds: z.number().positive().default(10),
@@ -47,6 +50,8 @@ const model = z
     batchMaxWaitMs: z.number().nonnegative().max(10_000).default(20),
     deadlineMs: z.number().positive().default(2000),
     failSafe: z.enum(['reject', 'pass']).default('reject'),
+    /** A run still going after this long has hung the worker: its frames get `error` verdicts and a new worker takes over. */
+    runTimeoutMs: z.number().positive().default(30_000),
     /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
     threads: z.number().int().nonnegative().default(0),
   })

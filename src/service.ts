@@ -30,6 +30,8 @@ export interface ServiceCounts {
   readonly decisions: Readonly<Record<Decision['verdict']['reason'], number>>;
   readonly mqtt?: MqttSinkStats;
   readonly inference?: SupervisorStats;
+  /** Capture restarts per camera since the start. */
+  readonly cameraRestarts?: Readonly<Record<string, number>>;
 }
 
 export interface Service {
@@ -103,7 +105,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const scorer = new EngineSupervisor(engine, {
     open: () => InferenceEngine.open({ modelPath: cfg.model.path, providers: cfg.model.providers, threads: cfg.model.threads, logger }),
     logger,
-    runTimeoutMs: Math.max(30_000, 10 * cfg.model.deadlineMs),
+    runTimeoutMs: cfg.model.runTimeoutMs,
     onHealth: (h) => sink.setHealth(h.state === 'healthy' ? { state: 'online' } : { state: 'degraded', reason: h.reason }),
   });
 
@@ -123,6 +125,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const stop$ = new Subject<void>();
   const thresholds = new Map(cfg.cameras.map((cam) => [cam.id, thresholdFor(cam, cam.product, engine.sidecar)]));
   const overloads = new Map(cfg.cameras.map((cam) => [cam.id, cam.overload]));
+  const cameraRestarts: Record<string, number> = {};
   const frames$ = merge(
     ...cfg.cameras.map((cam) =>
       captureCamera(cam, {
@@ -131,6 +134,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         logger,
         live: cam.live,
         onEvent: (event) => {
+          if (event.type === 'restarting') cameraRestarts[event.camera] = (cameraRestarts[event.camera] ?? 0) + 1;
           logger.info('camera', { ...event });
           opts.onCameraEvent?.(event);
         },
@@ -183,7 +187,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       await scorer.close();
       await dashboard?.close();
       await broker?.close();
-      logger.info('stopped', { frames, ...decisions });
+      logger.info('stopped', { frames, ...decisions, cameraRestarts, inferenceRestarts: scorer.stats().restarts });
     })());
 
   // Cameras that all end (files without loop) stop the service; after stop() this is the same promise.
@@ -196,7 +200,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     brokerWsUrl: broker?.wsUrl,
     dashboardUrl: dashboard?.url,
     stopped,
-    counts: () => ({ frames, decisions: { ...decisions }, mqtt: sink.stats(), inference: scorer.stats() }),
+    counts: () => ({ frames, decisions: { ...decisions }, mqtt: sink.stats(), inference: scorer.stats(), cameraRestarts: { ...cameraRestarts } }),
     stop,
   };
 }

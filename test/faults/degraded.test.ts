@@ -1,0 +1,55 @@
+/**
+ * Repeated inference failure in the real service process: every batch outruns `model.runTimeoutMs`, so each worker
+ * is abandoned and replaced (with backoff) — the service keeps deciding every frame with fail-safe `error` verdicts
+ * and says `degraded`, with the reason, on its retained status topic instead of crash-looping.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Verdict } from '../../src/types.js';
+import { tinyModels } from '../setup/tiny-model.js';
+import { subscribe } from '../support/subscriber.js';
+import { startServiceProcess, writeConfig } from './service-process.js';
+
+describe('inference faults, service process', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'uniad-degraded-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should publish degraded with the reason and keep giving every frame a fail-safe verdict while runs keep failing', async () => {
+    const svc = startServiceProcess(
+      writeConfig(dir, 'degraded.yaml', {
+        node: 'degraded',
+        cameras: [{ id: 'cam1', line: 'line1', product: 'bolt', source: 'test:ball', fps: 60 }],
+        // batches of 8 frames (~80 ms on the slow model) against a 30 ms run timeout: every run fails
+        model: { path: tinyModels.slow, providers: ['cpu'], threads: 1, batchMaxSize: 8, batchMaxWaitMs: 1000, runTimeoutMs: 30 },
+        embeddedBroker: { port: 0, wsPort: 0 },
+        dashboard: { enabled: false },
+      }),
+      dir,
+    );
+    const { url } = await svc.waitForLog('embedded broker listening');
+    const sub = await subscribe(url as string, ['uniad/site/status/degraded', 'uniad/site/line1/cam1/verdict']);
+    const degraded = () => sub.json<{ state: string }>('status/degraded').some((s) => s.state === 'degraded');
+    const waitUntil = Date.now() + 20_000;
+    while (!degraded() && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 50));
+    const stop = await svc.stop();
+    const status = sub.json<{ state: string; reason?: string }>('status/degraded');
+    const verdicts = sub.json<Verdict>('verdict');
+    const stopped = svc.logs.find((l) => l.msg === 'stopped')!;
+    console.log(`degraded: statuses ${status.map((s) => s.state).join(' → ')} ("${status.find((s) => s.state === 'degraded')?.reason}"); ${verdicts.length} verdicts, all error: ${verdicts.every((v) => v.reason === 'error')}; ${JSON.stringify(stopped)}; SIGTERM exit ${stop.code} in ${stop.ms} ms`);
+    // online (retained, and maybe live too) until the third failure in a row, then degraded with the last failure
+    const states = status.map((s) => s.state).filter((s, i, a) => s !== a[i - 1]);
+    expect(states.slice(0, 2)).toEqual(['online', 'degraded']);
+    expect(status.find((s) => s.state === 'degraded')).toMatchObject({ reason: 'a batch of 8 frames ran longer than 30 ms; the worker is replaced' });
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.every((v) => v.reason === 'error' && v.reject && v.score === null)).toBe(true);
+    expect(stopped['inferenceRestarts']).toBeGreaterThanOrEqual(2);
+    expect(stop.code).toBe(0);
+    expect(svc.stderr()).not.toMatch(/unhandled|uncaught|Napi::Error/i);
+    await sub.close();
+  });
+});

@@ -1,13 +1,19 @@
 /**
  * Inference throughput: raw onnxruntime-node `session.run` on this thread vs our InferenceEngine (pack on the main
  * thread, transfer to the worker, run, transfer back), on the same frames and batches, in one process run.
+ * With `--torch PRESET`, also PyTorch's eager forward of that UniAD preset (Debian's /usr/bin/python3, random
+ * weights: speed does not depend on their values), exported to ONNX for the two runs above: ours vs PyTorch.
  *
- *   npx tsx bench/pipeline.ts [--model PATH] [--batch 8] [--frames 400] [--threads 0] [--providers tensorrt,cuda,cpu] [--rounds 3]
+ *   npx tsx bench/pipeline.ts [--model PATH | --torch mobilenet] [--batch 8] [--frames 400] [--threads 0]
+ *                             [--providers tensorrt,cuda,cpu] [--rounds 3]
  *
  * Default model: the tiny contract model of the tests (built if missing). Any contract model works.
  * Raw runs on pre-packed tensors, so the ratio shows what the worker, the packing and the transfers cost.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tensor } from 'onnxruntime-node';
 import { providerNames, type ProviderName } from '../src/config.js';
@@ -16,11 +22,13 @@ import { InferenceEngine } from '../src/pipeline/engine.js';
 import { createSession } from '../src/pipeline/providers.js';
 import { loadSidecar } from '../src/pipeline/sidecar.js';
 import type { Frame } from '../src/types.js';
+import { packageRoot } from '../src/package-root.js';
 import { buildTinyModels, tinyModels } from '../test/setup/tiny-model.js';
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
+    torch: { type: 'string' },
     batch: { type: 'string', default: '8' },
     frames: { type: 'string', default: '400' },
     threads: { type: 'string', default: '0' },
@@ -33,8 +41,18 @@ const total = Number(values.frames);
 const threads = Number(values.threads);
 const rounds = Number(values.rounds);
 const providers = values.providers.split(',') as ProviderName[];
-const modelPath = values.model ?? tinyModels.ok;
-if (values.model === undefined && !existsSync(modelPath)) buildTinyModels();
+
+interface TorchResult { torch: string; threads: number; batch: number; seconds: number[]; onnx: string }
+let torch: TorchResult | undefined;
+if (values.torch !== undefined) {
+  process.stderr.write(`bench: timing PyTorch's forward of preset ${values.torch} and exporting it…\n`);
+  const out = join(mkdtempSync(join(tmpdir(), 'uniad-bench-')), `${values.torch}.onnx`);
+  const args = ['-m', 'models.uniad.bench', '--preset', values.torch, '--batch', String(batch), '--rounds', String(rounds), '--out', out];
+  const json = execFileSync('/usr/bin/python3', threads ? [...args, '--threads', String(threads)] : args, { cwd: packageRoot, encoding: 'utf8' });
+  torch = JSON.parse(json.trim().split('\n').at(-1)!) as TorchResult;
+}
+const modelPath = torch?.onnx ?? values.model ?? tinyModels.ok;
+if (modelPath === tinyModels.ok && !existsSync(modelPath)) buildTinyModels();
 
 const { height: h, width: w } = loadSidecar(modelPath).input;
 const frameBytes = h * w * 3;
@@ -67,9 +85,11 @@ const engine = await InferenceEngine.open({ modelPath, providers, threads, logge
 let rawMs = Infinity;
 let engineMs = Infinity;
 for (let r = 0; r < rounds; r++) {
+  process.stderr.write(`bench: round ${r + 1}/${rounds}\r`);
   rawMs = Math.min(rawMs, await timeIt((_, i) => raw.session.run({ image: tensors[i]! })));
   engineMs = Math.min(engineMs, await timeIt((b) => engine.run(b)));
 }
+process.stderr.write('\n');
 await raw.session.release();
 await engine.close();
 
@@ -80,3 +100,8 @@ console.log(`${total} frames in ${batches.length} batches of ${batch}, one run a
 console.log(row('raw session.run (main thread)', rawMs));
 console.log(row('InferenceEngine.run (worker)', engineMs));
 console.log(`ratio engine/raw: ${(fps(engineMs) / fps(rawMs)).toFixed(3)}`);
+if (torch) {
+  const torchMs = Math.min(...torch.seconds) * 1000;
+  console.log(`${`PyTorch ${torch.torch} eager (${torch.threads} thread${torch.threads > 1 ? 's' : ''})`.padEnd(34)} ${((torch.batch / torchMs) * 1000).toFixed(0).padStart(8)} frames/s  ${torchMs.toFixed(2).padStart(8)} ms/batch  (best of ${torch.seconds.length})`);
+  console.log(`ratio engine/PyTorch: ${(fps(engineMs) / ((torch.batch / torchMs) * 1000)).toFixed(2)}`);
+}

@@ -37,8 +37,9 @@ export interface InspectOptions {
  * Frames of all cameras in, one Decision per frame out — never fewer, never more.
  *
  * Frames are batched (batchFrames) and scored ONE batch at a time. While the engine is busy, ready frames wait in a
- * bounded queue and are coalesced into full batches when it frees, cameras taking turns (fair-batch.ts). A waiting frame past its deadline gets its
- * fail-safe verdict when the deadline passes (not when the engine frees, which may be too late for the actuator).
+ * bounded queue and are coalesced into full batches when it frees, cameras taking turns (fair-batch.ts). A waiting
+ * frame past its deadline gets its fail-safe verdict when the deadline passes (not when the engine frees, which may
+ * be too late for the actuator).
  * What waits is bounded per camera by its overload policy (overload.ts); a shed frame gets its `deadline` verdict at
  * once. Only frames that WAIT are shed: a frame that can go to an idle engine always does.
  * A failed run gives `error` verdicts for its frames, as does a frame of the wrong size, alone, before batching

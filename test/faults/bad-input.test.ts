@@ -78,17 +78,19 @@ describe('bad input, service process', () => {
     const svc = startServiceProcess(cfg, dir);
     const { url } = await svc.waitForLog('embedded broker listening');
     const sub = await subscribe(url as string, ['uniad/site/line1/good/verdict']);
-    await new Promise((r) => setTimeout(r, 4000));
-    const stop = await svc.stop();
     const errors = (id: string) => svc.logs.filter((l) => l.msg === 'camera pipeline error' && l['camera'] === id);
     const restarts = (id: string) => svc.logs.filter((l) => l.msg === 'restarting camera capture' && l['camera'] === id).length;
+    const t0 = Date.now();
+    while (!(Object.keys(bad).every((id) => restarts(id) >= 2) && sub.on('verdict').length > 50) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100));
+    const waitedMs = Date.now() - t0;
+    const stop = await svc.stop();
     for (const [id, source] of Object.entries(bad)) {
-      console.log(`${id}: ${restarts(id)} restarts in 4 s; "${errors(id)[0]?.['error']}"`);
+      console.log(`${id}: ${restarts(id)} restarts in ${waitedMs} ms; "${errors(id)[0]?.['error']}"`);
       expect(errors(id)[0]).toMatchObject({ level: 'error', source, fix: expect.stringMatching(/^check .*; retrying with backoff$/) });
       expect(restarts(id)).toBeGreaterThanOrEqual(2);
     }
     expect(errors('truncated')[0]!['fix']).toContain('a truncated MP4 lacks its index');
-    expect(sub.on('verdict').length).toBeGreaterThan(50); // ~30 fps for 4 s: the good camera did not notice
+    expect(sub.on('verdict').length).toBeGreaterThan(50); // the good camera did not notice
     console.log(`good camera: ${sub.on('verdict').length} verdicts meanwhile; SIGTERM exit ${stop.code} in ${stop.ms} ms`);
     expect(stop).toMatchObject({ code: 0, signal: null });
     expect(stop.ms).toBeLessThan(10_000);

@@ -13,6 +13,7 @@ import { MqttSink, type MqttSinkStats } from './sinks/mqtt.js';
 import { DiskStore } from './sinks/outbox/disk-store.js';
 import { MemoryStore } from './sinks/outbox/memory-store.js';
 import { captureCamera } from './sources/capture.js';
+import { FlowGate } from './sources/flow-gate.js';
 import type { CameraEvent } from './sources/events.js';
 import type { Decision, Logger } from './types.js';
 
@@ -126,6 +127,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const thresholds = new Map(cfg.cameras.map((cam) => [cam.id, thresholdFor(cam, cam.product, engine.sidecar)]));
   const overloads = new Map(cfg.cameras.map((cam) => [cam.id, cam.overload]));
   const cameraRestarts: Record<string, number> = {};
+  const gate = new FlowGate();
   const frames$ = merge(
     ...cfg.cameras.map((cam) =>
       captureCamera(cam, {
@@ -133,6 +135,8 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         height: engine.sidecar.input.height,
         logger,
         live: cam.live,
+        // A recorded file waits for the model instead of being shed; a camera cannot wait.
+        gate: cam.spec.kind === 'file' && !cam.live ? gate : undefined,
         onEvent: (event) => {
           if (event.type === 'restarting') cameraRestarts[event.camera] = (cameraRestarts[event.camera] ?? 0) + 1;
           logger.info('camera', { ...event });
@@ -157,6 +161,13 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         runId,
         maxQueuedPerCamera: queuedFramesPerCamera,
         overloadFor: (camera) => overloads.get(camera) ?? 'drop-oldest',
+        // Held at a quarter of the queue: what is still in the pipe and in the forming batch when it pauses fits.
+        onBacklog: (waiting) => {
+          for (const cam of cfg.cameras) {
+            if ((waiting.get(cam.id) ?? 0) >= queuedFramesPerCamera / 4) gate.hold(cam.id);
+            else gate.release(cam.id);
+          }
+        },
         logger,
       }),
     )

@@ -27,10 +27,18 @@ export interface InspectOptions {
   readonly maxQueuedPerCamera: number;
   /** Each camera's overload policy (overload.ts); default `drop-oldest`. */
   readonly overloadFor?: (camera: string) => OverloadPolicy;
+  /** Frames waiting per camera after every change of the queue (cameras with none are absent): for back-pressure. */
+  readonly onBacklog?: (waiting: ReadonlyMap<string, number>) => void;
   /** Epoch ms, the clock of `Frame.capturedAt`. */
   readonly now?: () => number;
   readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
+}
+
+function countByCamera(frames: readonly Frame[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const f of frames) counts.set(f.camera, (counts.get(f.camera) ?? 0) + 1);
+  return counts;
 }
 
 /**
@@ -123,6 +131,7 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
         const { kept, shed } = shedOverload(queue, maxQueuedPerCamera, overloadFor);
         queue = kept;
         failed(shed, 'deadline');
+        if (options.onBacklog) options.onBacklog(countByCamera(queue));
         armSweep();
         if (running || queue.length > 0 || !sourceDone) return;
         if (sourceError !== null) subscriber.error(sourceError.error);

@@ -21,6 +21,9 @@ export interface CaptureProcess {
   readonly pid: number | undefined;
   /** SIGTERM now, SIGKILL after `killGraceMs` if it is still there. Idempotent. */
   stop(): void;
+  /** Stops reading frames: once the pipe is full the child's writes block (back-pressure, flow-gate.ts). */
+  pause(): void;
+  resume(): void;
 }
 
 const child = entryPoint(import.meta.url, './capture-child.js');
@@ -41,7 +44,8 @@ export function spawnCaptureProcess(launch: string, handlers: CaptureProcessHand
   };
 
   const decoder = new FrameDecoder();
-  (proc.stdio[frameFd] as Readable).on('data', (chunk: Buffer) => {
+  const frames = proc.stdio[frameFd] as Readable;
+  frames.on('data', (chunk: Buffer) => {
     for (const frame of decoder.push(chunk)) handlers.onFrame(frame);
   });
   proc.on('message', (message) => handlers.onMessage(message as ChildMessage));
@@ -64,8 +68,12 @@ export function spawnCaptureProcess(launch: string, handlers: CaptureProcessHand
     pid: proc.pid,
     stop() {
       if (proc.exitCode !== null || proc.signalCode !== null || killTimer !== undefined) return;
+      // A paused pipe would never end, so 'close' would never come and its handle would keep this process alive.
+      frames.resume();
       proc.kill('SIGTERM');
       killTimer = setTimeout(() => proc.kill('SIGKILL'), killGraceMs);
     },
+    pause: () => void frames.pause(),
+    resume: () => void frames.resume(),
   };
 }

@@ -9,6 +9,7 @@ import type { Frame, Logger } from '../types.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { spawnCaptureProcess, type CaptureProcess } from './capture-process.js';
 import type { CameraEvent } from './events.js';
+import type { FlowGate } from './flow-gate.js';
 import { launchString } from './launch.js';
 import { exitCodes } from './protocol.js';
 import { sourceHint } from './source-hint.js';
@@ -26,6 +27,8 @@ export interface CaptureOptions {
   readonly live?: boolean;
   /** Time a capture process gets to exit after SIGTERM before SIGKILL. */
   readonly killGraceMs?: number;
+  /** Holds this camera back while its consumer is behind (only for sources that can wait: files not played live). */
+  readonly gate?: FlowGate;
 }
 
 type CameraForCapture = Pick<CameraConfig, 'id' | 'line' | 'product' | 'spec' | 'crop' | 'fps' | 'loop' | 'watchdogSeconds'>;
@@ -86,6 +89,20 @@ export function captureCamera(camera: CameraForCapture, opts: CaptureOptions): O
       scheduleRestart();
     };
 
+    // A held camera sends no frames on purpose: its watchdog waits until it is released.
+    let held = false;
+    const hold = (handle: CaptureProcess) => {
+      held = true;
+      handle.pause();
+      clearTimeout(watchdog);
+      opts.gate!.whenReleased(camera.id, () => {
+        held = false;
+        if (unsubscribed || proc !== handle) return;
+        handle.resume();
+        watchdog = setTimeout(onFrameTimeout, camera.watchdogSeconds * 1000);
+      });
+    };
+
     const start = () => {
       const handle = spawnCaptureProcess(
         launch,
@@ -95,6 +112,7 @@ export function captureCamera(camera: CameraForCapture, opts: CaptureOptions): O
             watchdog?.refresh();
             attempt = 0;
             subscriber.next({ camera: camera.id, line: camera.line, product: camera.product, seq: seq++, capturedAt: Date.now(), width, height, pixels });
+            if (!held && opts.gate?.isHeld(camera.id)) hold(handle);
           },
           onMessage: (message) => {
             switch (message.type) {

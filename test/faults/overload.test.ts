@@ -12,6 +12,7 @@ import { tinyModels } from '../setup/tiny-model.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { subscribe } from '../support/subscriber.js';
 import { startServiceProcess, writeConfig } from './service-process.js';
+import { encodeVideo } from './video.js';
 
 /** How long the overload lasts; 60 s unless UNIAD_OVERLOAD_SECONDS says otherwise. */
 const seconds = Number(process.env['UNIAD_OVERLOAD_SECONDS'] ?? 60);
@@ -85,4 +86,30 @@ describe('overload, service process', () => {
     expect(verdicts.filter((v) => v.reason === 'deadline').every((v) => v.reject && v.score === null)).toBe(true);
     await sub.close();
   }, (seconds + 90) * 1000);
+
+  it('should make a recorded file (not live) wait for a slower model: every frame scored, none shed', async () => {
+    const node = 'file-wait';
+    const frames = 300; // decoded ~10x faster than the slow model scores them
+    const video = await encodeVideo(dir, frames);
+    const cfg = writeConfig(dir, 'file-wait.yaml', {
+      node,
+      cameras: [{ id: 'cam1', line: 'line1', product: 'bolt', source: video }],
+      model: { path: tinyModels.slow, providers: ['cpu'], threads: 1, batchMaxSize: 8 },
+      mqtt: { url: broker.url, prefix: `uniad/${node}`, queue: { store: 'memory' }, heatmaps: { enabled: false } },
+    });
+    const sub = await subscribe(broker.url, [`uniad/${node}/+/+/verdict`]);
+    const svc = startServiceProcess(cfg, dir);
+    const rss: number[] = [];
+    while (svc.rssMb() !== null) {
+      rss.push(svc.rssMb() ?? 0);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await svc.exited).toEqual({ code: 0, signal: null }); // the file ended, the service drained and stopped
+    const stopped = svc.logs.find((l) => l.msg === 'stopped')!;
+    await sub.waitFor(frames, 'verdict', 10_000);
+    console.log(`file not live, slow model: ${JSON.stringify(stopped)}; RSS peak ${max(rss).toFixed(0)} MB over ${rss.length} samples`);
+    expect(stopped).toMatchObject({ frames, deadline: 0, error: 0 });
+    expect(new Set(sub.json<Verdict>('verdict').map((v) => v.seq)).size).toBe(frames);
+    await sub.close();
+  });
 });

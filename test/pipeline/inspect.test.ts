@@ -98,6 +98,15 @@ describe('inspect', () => {
     expect(reasons(decisions)).toEqual({ ok: 11, deadline: 29 });
   });
 
+  it('reports the frames waiting per camera after every change, ending with none', async () => {
+    const frames = Array.from({ length: 20 }, (_, seq) => [makeFrame({ camera: 'a', seq }), makeFrame({ camera: 'b', seq })]).flat();
+    const seen: Array<Record<string, number>> = [];
+    const decisions = await collect(from(frames), slow, options(slow, { onBacklog: (w) => seen.push(Object.fromEntries(w)) }));
+    expectOneDecisionPerFrame(frames, decisions);
+    expect(seen.map((w) => w['a'] ?? 0).reduce((a, b) => Math.max(a, b), 0)).toBe(18); // all but the first batch's two
+    expect(seen.at(-1)).toEqual({});
+  });
+
   it('gives a waiting frame its deadline verdict when the deadline passes, not when the busy worker frees', async () => {
     const first = Array.from({ length: 32 }, (_, seq) => makeFrame({ camera: 'a', seq })); // ~320 ms on the slow model here
     const late = Array.from({ length: 4 }, (_, seq) => makeFrame({ camera: 'b', seq }));

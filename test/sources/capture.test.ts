@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { captureCamera, type CaptureOptions } from '../../src/sources/capture.js';
 import type { CameraEvent } from '../../src/sources/events.js';
+import { FlowGate } from '../../src/sources/flow-gate.js';
 import type { SourceSpec } from '../../src/sources/uri.js';
 import type { Frame } from '../../src/types.js';
 import { startRtspServer, type RtspServer } from '../support/rtsp.js';
@@ -139,6 +140,31 @@ describe('captureCamera', () => {
     try {
       await until(() => started(events).length === 2, 5000, 'a second capture process');
       expect(events.map((e) => e.type)).toEqual(['started', 'frame-timeout', 'exited', 'restarting', 'started']);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('should stop reading a held file camera without a watchdog restart, and deliver every frame once released', async () => {
+    const { opts, events } = recorded(320, 240); // 230 KB a frame: the pipe cannot hold even one
+    const gate = new FlowGate();
+    const frames: Frame[] = [];
+    let completed = false;
+    const sub = captureCamera(camera({ kind: 'file', path: testVideo.path }, { watchdogSeconds: 1 }), { ...opts, gate }).subscribe({
+      next: (f) => {
+        if (frames.push(f) === 1) gate.hold('cam1');
+      },
+      complete: () => (completed = true),
+    });
+    try {
+      await until(() => frames.length >= 1, 5000, 'the first frame');
+      await new Promise((r) => setTimeout(r, 1500)); // past the watchdog
+      const whileHeld = frames.length;
+      gate.release('cam1');
+      await until(() => completed, 10_000, 'the end of the file');
+      expect(whileHeld).toBeLessThan(5);
+      expect(frames.map((f) => f.seq)).toEqual([...Array(testVideo.frames).keys()]);
+      expect(events.map((e) => e.type)).toEqual(['started', 'ended']);
     } finally {
       sub.unsubscribe();
     }

@@ -5,7 +5,9 @@
  * - a run still going after `runTimeoutMs` fails at once (its frames get `error` verdicts) and its worker is
  *   abandoned: asked to close once the run returns, while a new worker takes over. NOT terminated: terminating a
  *   worker inside onnxruntime-node's `session.run` aborts the whole process (seen with onnxruntime-node 1.30:
- *   "terminate called after throwing an instance of 'Napi::Error'", exit 134);
+ *   "terminate called after throwing an instance of 'Napi::Error'", exit 134). At most `maxHung` abandoned workers
+ *   may be outstanding: a run hung for good (a wedged GPU) must not make the service open worker after worker, each
+ *   with its own session and device memory; past it no new worker starts until a hung one returns;
  * - while there is no worker, runs reject at once, so inspect gives their frames fail-safe `error` verdicts
  *   (never a frame without a verdict, never a wait on a worker that is not there);
  * - `degradedAfter` failures in a row (failed runs, dead or stuck workers, failed reloads) with no successful run
@@ -33,6 +35,8 @@ export interface SupervisorOptions {
   readonly degradedAfter?: number;
   /** A run still going after this long has hung the worker: it is terminated and replaced. Default 30 000. */
   readonly runTimeoutMs?: number;
+  /** Abandoned (hung) workers that may be outstanding before no new one is started. Default 2. */
+  readonly maxHung?: number;
   /** Called on every change of health. */
   readonly onHealth?: (health: EngineHealth) => void;
 }
@@ -55,6 +59,9 @@ export class EngineSupervisor implements Scorer {
   private health: EngineHealth = { state: 'healthy' };
   private lastFailure = '';
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Abandoned workers whose hung run has not returned yet. */
+  private readonly hung = new Set<SupervisedEngine>();
+  private waitingForHung = false;
   private closing: Promise<void> | undefined;
 
   /** Supervises `first`, an engine already open (the service opens it itself, so a bad model fails the start). */
@@ -121,7 +128,14 @@ export class EngineSupervisor implements Scorer {
     if (this.closing || this.engine !== engine) return;
     this.engine = null;
     this.failed(reason);
+    this.hung.add(engine);
     void engine.close();
+    void engine.exited.then(() => {
+      this.hung.delete(engine);
+      if (!this.waitingForHung) return;
+      this.waitingForHung = false;
+      this.scheduleRestart();
+    });
     this.scheduleRestart();
   }
 
@@ -143,6 +157,11 @@ export class EngineSupervisor implements Scorer {
   }
 
   private async reopen(): Promise<void> {
+    if (this.hung.size >= (this.opts.maxHung ?? 2)) {
+      this.waitingForHung = true;
+      this.opts.logger.error('no new inference worker until a hung one returns', { hung: this.hung.size, after: this.lastFailure });
+      return;
+    }
     this.restarts += 1;
     let engine: SupervisedEngine;
     try {

@@ -1,6 +1,7 @@
 /**
  * Renders docs/demo-heatmap.png: parts from the demo line video, each as the camera saw it and with the heatmap the
- * service publishes, decided by the shipped demo model through the real capture process and inference worker.
+ * service publishes, decided by the shipped demo model through the real capture process and inference worker, each
+ * part against its class's threshold (what a camera configured with that `product` would use).
  *
  *   npx tsx scripts/demo-figure.ts [--parts 6] [--out docs/demo-heatmap.png]
  */
@@ -19,12 +20,13 @@ import { captureCamera } from '../src/sources/capture.js';
 interface FrameTruth { frame: number; transition: boolean; class: string; defective: boolean; defect?: string; part: number }
 
 const { values } = parseArgs({ options: { parts: { type: 'string', default: '6' }, out: { type: 'string', default: join(packageRoot, 'docs/demo-heatmap.png') } } });
-const truth = (JSON.parse(readFileSync(join(packageRoot, 'models/demo/line.json'), 'utf8')) as { parts: FrameTruth[] }).parts;
+const truth = (JSON.parse(readFileSync(join(packageRoot, 'models/demo/line.json'), 'utf8')) as { frames: FrameTruth[] }).frames;
 
 const engine = await InferenceEngine.open({ modelPath: demoFiles.model, providers: ['cpu'], logger: silentLogger });
 const { width, height } = engine.sidecar.input;
 const camera = { id: 'figure', line: 'demo', product: 'mixed', spec: { kind: 'file' as const, path: demoFiles.video }, loop: false, watchdogSeconds: 30 };
 const frames = await lastValueFrom(captureCamera(camera, { width, height, logger: silentLogger }).pipe(toArray()));
+console.log(`decoded ${frames.length} frames`);
 
 // the middle frame of each part's hold, alternating defective and good parts
 const held = new Map<number, FrameTruth[]>();
@@ -37,7 +39,7 @@ const chosen = [...defective, ...good].sort((a, b) => a.frame - b.frame);
 
 const picked = chosen.map((t) => frames[t.frame]!);
 const results = await engine.run(picked);
-const threshold = engine.sidecar.defaultThreshold;
+const thresholdOf = (t: FrameTruth) => engine.sidecar.thresholds[t.class] ?? engine.sidecar.defaultThreshold;
 await engine.close();
 
 const gap = 4;
@@ -57,6 +59,7 @@ const blit = (rgb: Uint8Array, x0: number, y0: number) => {
 chosen.forEach((t, i) => {
   const frame = picked[i]!;
   const r = results[i]!;
+  const threshold = thresholdOf(t);
   blit(frame.pixels, i * (width + gap), 0);
   blit(heatmapPixels({ map: r.anomalyMap, mapWidth: r.mapWidth, mapHeight: r.mapHeight, threshold, frame }).rgb, i * (width + gap), height + gap);
   console.log(`frame ${t.frame}: ${t.class} ${t.defective ? t.defect : 'good'} score ${r.score.toFixed(3)} ${r.score >= threshold ? 'REJECT' : 'ok'} (threshold ${threshold.toFixed(3)})`);

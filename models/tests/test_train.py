@@ -73,6 +73,12 @@ def test_cli_train_resume_calibrate_evaluate_export(tmp_path, capsys):
     for cls in ("checker", "stripes"):
         s = c["scoreStats"][cls]
         assert c["thresholds"][cls] == pytest.approx(s["mean"] + 3 * s["std"])
+    calib_max = tmp_path / "calib-max.json"
+    assert main(common + ["calibrate", "--checkpoint", str(run / "last.pt"), "--data", str(data),
+                          "--default-rule", "max-class", "--out", str(calib_max)]) == 0
+    cm = json.loads(calib_max.read_text())
+    assert cm["thresholds"] == c["thresholds"]
+    assert cm["defaultThreshold"] == pytest.approx(max(c["thresholds"].values()))
 
     assert main(common + ["evaluate", "--checkpoint", str(run / "last.pt"), "--data", str(data),
                           "--out", str(tmp_path / "eval")]) == 0

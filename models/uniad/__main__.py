@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", nargs="+")
     p.add_argument("--split", default="train", choices=["train", "test-good"])
     p.add_argument("--k", type=float, default=3.0)
+    p.add_argument("--default-rule", default="pooled", choices=["pooled", "max-class"],
+                   help="defaultThreshold (cameras of mixed or unknown product): pooled mean + k*std of all classes' "
+                        "normal scores, or the highest per-class threshold")
     p.add_argument("--cache-dir")
     p.add_argument("--out", required=True, help="calibration JSON file")
     p = sub.add_parser("export", help="ONNX (uint8 NHWC in; score, anomaly_map out) plus sidecar JSON")
@@ -107,7 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     elif args.command == "calibrate":
         from .evaluate import calibrate
         calib = calibrate(model, args.data, args.classes or meta.get("classes"), args.split, args.k, args.cache_dir,
-                          args.batch_size)
+                          args.batch_size, args.default_rule)
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:
             json.dump(calib, f, indent=2)

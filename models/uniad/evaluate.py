@@ -1,8 +1,10 @@
 """Evaluation (image and pixel AUROC, as UniAD §4 reports them) and score calibration for deployment.
 
 Calibration rule: for each class, ``threshold = mean + k · std`` of the image scores of its normal images
-(default ``k = 3``); ``defaultThreshold`` is the same rule over the normal images of all classes pooled,
-for classes the model did not see. ``train`` scores come from images the model was fitted on and are
+(default ``k = 3``). ``defaultThreshold`` — for a camera whose product is not one class (``mixed``) or a class
+the model did not see — is either the same rule over the normal images of all classes pooled (``pooled``, the
+default) or the highest per-class threshold (``max-class``: no class's normal parts are rejected more often than
+at its own threshold). ``train`` scores come from images the model was fitted on and are
 optimistic (lower than on new normal parts): prefer ``test-good`` or a held-out folder when available.
 """
 from __future__ import annotations
@@ -50,7 +52,15 @@ def evaluate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = No
     if not records:
         raise FileNotFoundError(f"no <class>/test images under {data_root!r}")
     scores, maps = predict(model, records, batch_size, device)
-    size = model.cfg.image_size
+    return metrics_from_predictions(records, scores, maps, model.cfg.image_size)
+
+
+def metrics_from_predictions(records: Sequence[ImageRecord], scores: np.ndarray, maps: np.ndarray,
+                             size: int) -> Dict[str, Any]:
+    """Per-class and mean image/pixel AUROC from scores ``[N]`` and maps ``[N, size, size]`` of ``records``.
+
+    The part of ``evaluate`` after inference, for callers that score cached features (``ablation.py``).
+    """
     per_class: Dict[str, Dict[str, float]] = {}
     for cls in sorted({r.cls for r in records}):
         idx = [i for i, r in enumerate(records) if r.cls == cls]
@@ -92,8 +102,12 @@ def _pct(v: float) -> str:
     return "n/a" if math.isnan(v) else f"{100 * v:.1f}"
 
 
+DEFAULT_RULES = ("pooled", "max-class")
+
+
 def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = None, split: str = "train",
-              k: float = 3.0, cache_dir: Optional[str] = None, batch_size: int = 8) -> Dict[str, Any]:
+              k: float = 3.0, cache_dir: Optional[str] = None, batch_size: int = 8,
+              default_rule: str = "pooled") -> Dict[str, Any]:
     """Per-class score statistics and thresholds from normal images (rule in the module docstring).
 
     Args:
@@ -104,10 +118,14 @@ def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = N
         k: Standard deviations above the mean.
         cache_dir: Feature cache (the train features cached by training are reused).
         batch_size: Batch size for feature extraction.
+        default_rule: ``pooled`` or ``max-class`` (module docstring).
 
     Returns:
-        ``{"rule", "split", "k", "scoreStats": {cls: {mean, std, max, count}}, "thresholds", "defaultThreshold"}``.
+        ``{"rule", "defaultRule", "split", "k", "scoreStats": {cls: {mean, std, max, count}}, "thresholds",
+        "defaultThreshold"}``.
     """
+    if default_rule not in DEFAULT_RULES:
+        raise ValueError(f"default_rule {default_rule!r} must be one of {DEFAULT_RULES}")
     if split == "train":
         records = train_records(data_root, classes)
     elif split == "test-good":
@@ -128,11 +146,14 @@ def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = N
         s = scores[[i for i, r in enumerate(records) if r.cls == cls]]
         stats[cls] = {"mean": float(s.mean()), "std": float(s.std()), "max": float(s.max()), "count": int(s.size)}
         thresholds[cls] = float(s.mean() + k * s.std())
+    pooled = float(scores.mean() + k * scores.std())
     return {
         "rule": f"mean + {k} * std of normal-image scores", "split": split, "k": k,
+        "defaultRule": "highest per-class threshold" if default_rule == "max-class"
+        else f"mean + {k} * std of the normal-image scores of all classes pooled",
         "scoreStats": stats, "thresholds": thresholds,
-        "defaultThreshold": float(scores.mean() + k * scores.std()),
+        "defaultThreshold": max(thresholds.values()) if default_rule == "max-class" else pooled,
     }
 
 
-__all__ = ["predict", "evaluate", "write_report", "calibrate"]
+__all__ = ["predict", "evaluate", "metrics_from_predictions", "write_report", "calibrate", "DEFAULT_RULES"]

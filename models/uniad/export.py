@@ -138,7 +138,8 @@ def build_sidecar(model: UniAD, meta: Dict[str, Any], calibration: Dict[str, Any
             "seed": (meta.get("train") or {}).get("seed"),
             "finalLoss": (meta.get("losses") or [None])[-1],
             "backboneWeights": meta.get("backbone_weights"),
-            "calibration": {"rule": calibration["rule"], "split": calibration["split"]},
+            "calibration": {"rule": calibration["rule"], "split": calibration["split"],
+                            "defaultRule": calibration.get("defaultRule")},
         },
     }
 

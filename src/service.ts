@@ -125,7 +125,9 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const runId = startedAt.toString(36);
   const stop$ = new Subject<void>();
   const thresholds = new Map(cfg.cameras.map((cam) => [cam.id, thresholdFor(cam, cam.product, engine.sidecar)]));
-  const overloads = new Map(cfg.cameras.map((cam) => [cam.id, cam.overload]));
+  // A recorded file waits for the model instead of being shed (FlowGate holds it back); a camera cannot wait.
+  const waits = (cam: (typeof cfg.cameras)[number]) => cam.spec.kind === 'file' && !cam.live;
+  const overloads = new Map(cfg.cameras.map((cam) => [cam.id, waits(cam) ? ('wait' as const) : cam.overload]));
   const cameraRestarts: Record<string, number> = {};
   const gate = new FlowGate();
   const frames$ = merge(
@@ -135,8 +137,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         height: engine.sidecar.input.height,
         logger,
         live: cam.live,
-        // A recorded file waits for the model instead of being shed; a camera cannot wait.
-        gate: cam.spec.kind === 'file' && !cam.live ? gate : undefined,
+        gate: waits(cam) ? gate : undefined,
         onEvent: (event) => {
           if (event.type === 'restarting') cameraRestarts[event.camera] = (cameraRestarts[event.camera] ?? 0) + 1;
           logger.info('camera', { ...event });
@@ -161,7 +162,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         runId,
         maxQueuedPerCamera: queuedFramesPerCamera,
         overloadFor: (camera) => overloads.get(camera) ?? 'drop-oldest',
-        // Held at a quarter of the queue: what is still in the pipe and in the forming batch when it pauses fits.
+        // Held at a quarter of the queue; what is still in the pipe when it pauses waits too (policy `wait`).
         onBacklog: (waiting) => {
           for (const cam of cfg.cameras) {
             if ((waiting.get(cam.id) ?? 0) >= queuedFramesPerCamera / 4) gate.hold(cam.id);

@@ -28,6 +28,13 @@ describe('shedOverload', () => {
     expect(names(shed)).toEqual(['a0', 'b0', 'b1']);
   });
 
+  it('should shed nothing of a camera that waits, however many of its frames wait', () => {
+    const waiting = Array.from({ length: 50 }, (_, seq) => frame('f', seq)).concat([frame('a', 0), frame('a', 1)]);
+    const { kept, shed } = shedOverload(waiting, 1, policies({ f: 'wait' }));
+    expect(kept).toHaveLength(51);
+    expect(names(shed)).toEqual(['a0']);
+  });
+
   it('should shed nothing within the bounds, and nothing from an empty queue', () => {
     const waiting = [frame('a', 0), frame('b', 0)];
     expect(shedOverload(waiting, 1, policies({ a: 'keep-latest' }))).toEqual({ kept: waiting, shed: [] });

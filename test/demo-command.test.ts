@@ -41,6 +41,8 @@ describe('demo command', () => {
     let received = '';
     sub.stdout.on('data', (d: Buffer) => (received += d.toString('latin1')));
     expect(await exited).toBe(0);
+    // the retained `offline` is the demo's last publish: give mosquitto_sub a moment to print it before it goes
+    await expect.poll(() => received.includes('{"state":"offline"'), { timeout: 5000, interval: 50 }).toBe(true);
     sub.kill();
 
     const printed = stdout.trim().split('\n').filter((l) => / demo-line\/\w+ #\d+ /.test(l));

@@ -3,18 +3,10 @@
  * Debian's `mosquitto_sub` — an MQTT client no one here wrote — subscribed to `uniad/#`.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './setup/paths.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from './support/free-port.js';
 
 describe('demo command', () => {
   it('runs 20 s, prints verdicts, and mosquitto_sub on the embedded broker receives them', async () => {

@@ -20,9 +20,10 @@ const seconds = Number(process.env['UNIAD_OVERLOAD_SECONDS'] ?? 60);
  * Allowed growth of the peak RSS from the first third of the run to the last third. The bounded queues hold at most
  * 2 x 32 frames of 12 KB (64x64 RGB) and the appsinks 2 each: under 1 MB. What remains is V8's heap settling. A leak
  * of just the frames shed as `deadline` (about 90 a second here, 12 KB each) would add over 40 MB in the last two
- * thirds of a minute, so 16 MB separates them.
+ * thirds of a minute. Seen without any leak: +0 MB in most runs, +17 MB once in a clean-clone CI run on a loaded
+ * machine (RSS climbing through the middle third, then flattening) — so 24 MB, which still separates a 40 MB leak.
  */
-const allowedGrowthMb = 16;
+const allowedGrowthMb = 24;
 
 const max = (xs: readonly number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
 

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
 import { demoConfig } from './demo.js';
 import { UniadError, uniadError } from './errors.js';
 import { exitIfStuck, exitOnUnhandled } from './last-resort.js';
 import { createLogger } from './log.js';
-import { packageRoot } from './package-root.js';
+import { packageVersion } from './package-root.js';
 import { startService } from './service.js';
 import { formatVerdict } from './verdict-line.js';
 
@@ -30,10 +28,6 @@ Options:
 
 Signals: SIGTERM or SIGINT stop the cameras, drain the batches in flight, publish "offline" and exit 0.
 `;
-
-function version(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 function portOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -71,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const command = positionals[0];

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { merge, Subject, takeUntil } from 'rxjs';
 import type { Config } from './config.js';
-import { packageRoot } from './package-root.js';
+import { packageVersion } from './package-root.js';
 import { InferenceEngine } from './pipeline/engine.js';
 import { inspect } from './pipeline/inspect.js';
 import { EngineSupervisor, type SupervisorStats } from './pipeline/supervisor.js';
@@ -53,10 +51,6 @@ export interface Service {
 /** Frames that may wait for a busy model, per camera; beyond it the camera's overload policy sheds (`deadline` verdicts). */
 const queuedFramesPerCamera = 32;
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 /**
  * Wires sources → pipeline → sinks for one config: one capture process per camera, one inference worker for all of
  * them, one MQTT connection (to `mqtt.url`, or to the embedded broker started here when it is absent).
@@ -64,7 +58,8 @@ function packageVersion(): string {
 export async function startService(cfg: Config, opts: ServiceOptions): Promise<Service> {
   const { logger } = opts;
   const startedAt = Date.now();
-  const engine = await InferenceEngine.open({ modelPath: cfg.model.path, providers: cfg.model.providers, threads: cfg.model.threads, logger });
+  const openEngine = () => InferenceEngine.open({ modelPath: cfg.model.path, providers: cfg.model.providers, threads: cfg.model.threads, logger });
+  const engine = await openEngine();
   logger.info('model loaded', { model: engine.modelId, provider: engine.provider, input: engine.sidecar.input, classes: engine.sidecar.classes });
   for (const cam of cfg.cameras) {
     if (cam.threshold === undefined && !(cam.product in engine.sidecar.thresholds)) {
@@ -104,7 +99,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
 
   // From here a worker that dies or hangs is replaced; repeated failure shows as `degraded` on the status topic.
   const scorer = new EngineSupervisor(engine, {
-    open: () => InferenceEngine.open({ modelPath: cfg.model.path, providers: cfg.model.providers, threads: cfg.model.threads, logger }),
+    open: openEngine,
     logger,
     runTimeoutMs: cfg.model.runTimeoutMs,
     onHealth: (h) => sink.setHealth(h.state === 'healthy' ? { state: 'online' } : { state: 'degraded', reason: h.reason }),

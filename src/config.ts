@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { uniadError } from './errors.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
+import { resolveStateDir, statePaths } from './state-dir.js';
 
 /** Execution providers in the order the runtime tries them. */
 export const providerNames = ['tensorrt', 'cuda', 'cpu'] as const;
@@ -73,7 +74,7 @@ const mqtt = z
     queue: z
       .object({
         store: z.enum(['disk', 'memory']).default('disk'),
-        /** Folder of the disk queue; default $STATE_DIRECTORY (systemd) or ./.uniad-edge/queue. */
+        /** Folder of the disk queue; default `queue/` in the state folder (stateDir). */
         dir: z.string().optional(),
         maxMessages: z.number().int().positive().default(100_000),
       })
@@ -106,6 +107,8 @@ const embedded = z
 
 const schema = z
   .object({
+    /** Folder for everything kept between runs (queue, lock, archive, ...); default in src/state-dir.ts. */
+    stateDir: z.string().min(1, 'give a folder, or leave stateDir out for the default').optional(),
     site: z.string().regex(/^[A-Za-z0-9_-]+$/).default('site'),
     node: z.string().regex(/^[A-Za-z0-9_-]+$/).default('edge'),
     cameras: z.array(camera).nonempty('add at least one camera'),
@@ -131,7 +134,9 @@ export type CameraConfig = Parsed['cameras'][number] & { readonly spec: SourceSp
 export type ModelConfig = Parsed['model'];
 export type MqttConfig = Parsed['mqtt'] & { readonly prefix: string };
 export type EmbeddedBrokerConfig = Parsed['embeddedBroker'];
-export interface Config extends Omit<Parsed, 'cameras' | 'mqtt'> {
+export interface Config extends Omit<Parsed, 'cameras' | 'mqtt' | 'stateDir'> {
+  /** Absolute; resolved by `resolveStateDir` (src/state-dir.ts). */
+  readonly stateDir: string;
   readonly cameras: readonly CameraConfig[];
   readonly mqtt: MqttConfig;
 }
@@ -177,8 +182,10 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     throw uniadError('CONFIG_INVALID', 'mqtt.cert/mqtt.key: a client certificate needs both cert and key');
   }
   const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
+  const stateDir = resolveStateDir(abs(cfg.stateDir));
   return {
     ...cfg,
+    stateDir,
     cameras,
     model: { ...cfg.model, path: abs(cfg.model.path)! },
     mqtt: {
@@ -187,7 +194,7 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
       cert: abs(cfg.mqtt.cert),
       key: abs(cfg.mqtt.key),
       prefix: cfg.mqtt.prefix ?? `uniad/${cfg.site}`,
-      queue: { ...cfg.mqtt.queue, dir: abs(cfg.mqtt.queue.dir) ?? resolve(process.env.STATE_DIRECTORY ?? '.uniad-edge', 'queue') },
+      queue: { ...cfg.mqtt.queue, dir: abs(cfg.mqtt.queue.dir) ?? statePaths(stateDir).queue },
     },
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * The one folder that holds everything uniad-edge keeps between runs, and the name of every path in it. Pure.
+ *
+ * Which folder (first that applies):
+ *   1. `stateDir` from the config (relative paths resolve against the config file's folder, in config.ts);
+ *   2. systemd's `$STATE_DIRECTORY` (set by `StateDirectory=uniad-edge` in the unit; the first path if it lists several);
+ *   3. `/var/lib/uniad-edge` when running as root (a system service without systemd);
+ *   4. `$XDG_STATE_HOME/uniad-edge`, else `~/.local/state/uniad-edge` (a user trying it out).
+ *
+ * Nobody spells a path under it twice: take it from `statePaths`.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Default for a root process without systemd (FHS: variable state of a system service). */
+export const systemStateDir = '/var/lib/uniad-edge';
+
+/** The state folder to use; always an absolute path. `uid` is the process's user id (-1 where there is none). */
+export function resolveStateDir(configured?: string, env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? -1): string {
+  if (configured !== undefined && configured !== '') return resolve(configured);
+  // systemd joins several StateDirectory= entries with ':'; ours is the first
+  const systemd = env.STATE_DIRECTORY?.split(':')[0];
+  if (systemd) return resolve(systemd);
+  if (uid === 0) return systemStateDir;
+  const xdg = env.XDG_STATE_HOME;
+  // XDG says a relative $XDG_STATE_HOME is invalid and must be ignored
+  if (xdg && xdg.startsWith('/')) return join(xdg, 'uniad-edge');
+  return join(env.HOME || homedir(), '.local', 'state', 'uniad-edge');
+}
+
+/** Every path under the state folder. */
+export interface StatePaths {
+  readonly root: string;
+  /** Lock file of the running instance (holds its PID); `run` and `demo` take it. */
+  readonly lock: string;
+  /** Offline MQTT queue (outbox) folder. */
+  readonly queue: string;
+  /** Messages the broker refused, set aside with the reason. */
+  readonly deadLetter: string;
+  /** Evidence of rejects: frame, heatmap, verdict. */
+  readonly archive: string;
+  /** Built TensorRT engines. */
+  readonly engineCache: string;
+  /** Thresholds changed at run time over MQTT, kept across restarts. */
+  readonly liveThresholds: string;
+}
+
+export function statePaths(stateDir: string): StatePaths {
+  return {
+    root: stateDir,
+    lock: join(stateDir, 'lock'),
+    queue: join(stateDir, 'queue'),
+    deadLetter: join(stateDir, 'dead-letter'),
+    archive: join(stateDir, 'archive'),
+    engineCache: join(stateDir, 'engine-cache'),
+    liveThresholds: join(stateDir, 'live-thresholds.json'),
+  };
+}

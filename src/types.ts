@@ -29,6 +29,25 @@ export interface Inference {
   readonly anomalyMap: Float32Array;
   readonly mapWidth: number;
   readonly mapHeight: number;
+  /** The run that scored the frame's batch (absent from scorers that do not time their runs). */
+  readonly run?: RunTimes;
+}
+
+/** One `session.run`, timed inside the worker, in precise epoch ms (src/pipeline/precise-clock.ts). */
+export interface RunTimes {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly batchSize: number;
+}
+
+/**
+ * When a frame passed each stage of the pipeline, in precise epoch ms, for latency accounting (bench/): capture
+ * (`Frame.capturedAt`, whole ms) → batch complete (`batchedAt`) → `session.run` (`inference.run`) → `decidedAt`.
+ */
+export interface StageTimes {
+  /** The batch holding the frame was complete (size reached, wait over, or no wait configured). */
+  readonly batchedAt: number;
+  readonly decidedAt: number;
 }
 
 export type Reason = 'anomaly' | 'ok' | 'deadline' | 'error';
@@ -57,6 +76,8 @@ export interface Decision {
   readonly verdict: Verdict;
   readonly frame: Frame;
   readonly inference?: Inference;
+  /** Absent for frames that never reached a batch (wrong size, shed before batching). */
+  readonly times?: StageTimes;
 }
 
 /** The JSON sidecar next to an exported model (`x.onnx` + `x.json`). See shared DESIGN.md "model contract". */

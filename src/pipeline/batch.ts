@@ -3,7 +3,9 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
 /**
  * Collects items into batches: emits when `maxSize` items are in, or `maxWaitMs` after the FIRST item of the
  * current batch arrived, whichever comes first. Unlike `bufferTime` there is no free-running timer: an idle source
- * costs nothing and a lone frame waits at most `maxWaitMs`, never up to two periods.
+ * costs nothing and a lone frame waits at most `maxWaitMs`, never up to two periods. `maxWaitMs` 0 emits every item
+ * at once, with no timer: a zero timeout is still a timer turn (about 1 ms in Node), which is added latency for no
+ * batching at all; frames that arrive while the engine is busy still coalesce downstream (inspect.ts).
  *
  * Flushes what it holds when the source completes; never emits an empty array. On error the partial batch is
  * discarded and the error passes on (as `bufferTime` does); callers that must not lose items turn the error into
@@ -30,6 +32,7 @@ export function batchFrames<T>(maxSize: number, maxWaitMs: number, scheduler: Sc
 
       const upstream = source.subscribe({
         next: (item) => {
+          if (maxWaitMs === 0) return subscriber.next([item]);
           if (batch === null) {
             batch = [];
             timer = scheduler.schedule(flush, maxWaitMs);

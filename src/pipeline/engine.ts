@@ -181,6 +181,7 @@ export class InferenceEngine {
     if (msg.type === 'run-error') return p.reject(revive(msg.error));
     const scores = new Float32Array(msg.scores);
     const size = msg.mapHeight * msg.mapWidth;
+    const run = { startedAt: msg.startedAt, endedAt: msg.endedAt, batchSize: p.n };
     // Each map is a view into the batch's one transferred buffer: no copy per frame.
     p.resolve(
       Array.from({ length: p.n }, (_, i) => ({
@@ -188,6 +189,7 @@ export class InferenceEngine {
         anomalyMap: new Float32Array(msg.maps, i * size * 4, size),
         mapHeight: msg.mapHeight,
         mapWidth: msg.mapWidth,
+        run,
       })),
     );
   }

@@ -7,6 +7,7 @@ import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { UniadError, uniadError } from '../errors.js';
 import type { Logger } from '../types.js';
 import { runDiffs, signatureDiffs } from './contract.js';
+import { preciseNow } from './precise-clock.js';
 import { createSession } from './providers.js';
 import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './worker-protocol.js';
 
@@ -77,11 +78,13 @@ port.on('message', (msg: ToWorker) => {
       return;
     }
     try {
+      const startedAt = preciseNow();
       const { score, map } = await infer(session, new Uint8Array(msg.pixels), msg.n);
+      const endedAt = preciseNow();
       if (score === undefined || map === undefined) throw new Error('the model returned no "score" or no "anomaly_map"');
       const scores = ownBuffer(score.data as Float32Array);
       const maps = ownBuffer(map.data as Float32Array);
-      post({ type: 'result', id: msg.id, scores, maps, mapHeight: map.dims[2]!, mapWidth: map.dims[3]! }, [scores, maps]);
+      post({ type: 'result', id: msg.id, scores, maps, mapHeight: map.dims[2]!, mapWidth: map.dims[3]!, startedAt, endedAt }, [scores, maps]);
     } catch (err) {
       post({ type: 'run-error', id: msg.id, error: serialize(err) });
     }

@@ -6,6 +6,7 @@ import { nextExpiry, partitionExpired } from './deadline.js';
 import { decide, failSafeVerdict } from './decide.js';
 import { takeFair } from './fair-batch.js';
 import { shedOverload, type OverloadPolicy } from './overload.js';
+import { preciseNow } from './precise-clock.js';
 
 /** What inspect needs of the engine (InferenceEngine satisfies it). */
 export interface Scorer {
@@ -65,6 +66,12 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
   return (source) =>
     new Observable<Decision>((subscriber) => {
       let queue: Frame[] = [];
+      /** When each frame's batch was complete (precise clock), for the decision's stage times. */
+      const batchedAt = new WeakMap<Frame, number>();
+      const times = (frame: Frame) => {
+        const at = batchedAt.get(frame);
+        return at === undefined ? {} : { times: { batchedAt: at, decidedAt: preciseNow() } };
+      };
       let running = false;
       let sourceDone = false;
       let sourceError: { error: unknown } | null = null;
@@ -74,7 +81,7 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
       const failed = (frames: readonly Frame[], reason: 'deadline' | 'error') => {
         for (const frame of frames) {
           const verdict = failSafeVerdict(frame, reason, failSafe, options.thresholdFor(frame), engine.modelId, runId, now());
-          subscriber.next({ verdict, frame });
+          subscriber.next({ verdict, frame, ...times(frame) });
         }
       };
 
@@ -106,7 +113,7 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
               if (closed) return;
               batch.forEach((frame, i) => {
                 const inference = inferences[i]!;
-                subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame), engine.modelId, runId, now()), frame, inference });
+                subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame), engine.modelId, runId, now()), frame, inference, ...times(frame) });
               });
             },
             (err: unknown) => {
@@ -139,6 +146,8 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
       };
 
       const enqueue = (batch: Frame[]) => {
+        const at = preciseNow();
+        for (const frame of batch) batchedAt.set(frame, at);
         const fits = (f: Frame) => f.width === width && f.height === height && f.pixels.length === width * height * 3;
         failed(batch.filter((f) => !fits(f)), 'error');
         queue.push(...batch.filter(fits));

@@ -25,6 +25,16 @@ export interface SerializedError {
 export type FromWorker =
   | { readonly type: 'ready'; readonly provider: ProviderName; readonly failures: readonly ProviderFailure[] }
   | { readonly type: 'failed'; readonly error: SerializedError }
-  | { readonly type: 'result'; readonly id: number; readonly scores: ArrayBuffer; readonly maps: ArrayBuffer; readonly mapHeight: number; readonly mapWidth: number }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly scores: ArrayBuffer;
+      readonly maps: ArrayBuffer;
+      readonly mapHeight: number;
+      readonly mapWidth: number;
+      /** `session.run` start and end, precise epoch ms (precise-clock.ts). */
+      readonly startedAt: number;
+      readonly endedAt: number;
+    }
   | { readonly type: 'run-error'; readonly id: number; readonly error: SerializedError }
   | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> };

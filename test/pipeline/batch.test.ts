@@ -30,6 +30,18 @@ describe('batchFrames', () => {
     });
   });
 
+  it('should emit every item at once, in the same tick, when maxWaitMs is 0', () => {
+    const src = new Subject<string>();
+    const seen: string[][] = [];
+    src.pipe(batchFrames(8, 0)).subscribe((b) => seen.push(b));
+    src.next('a');
+    src.next('b');
+    // No timer turn in between: a zero timeout would still defer the emit to a later macrotask.
+    expect(seen).toEqual([['a'], ['b']]);
+    src.complete();
+    expect(seen).toEqual([['a'], ['b']]);
+  });
+
   it('should cancel the timer of a batch that filled, so the next batch waits its own full time', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       // a,b fill at 1; c at 4 must wait until 14, not flush at 10 (the timer of the first batch).

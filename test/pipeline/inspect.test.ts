@@ -43,6 +43,23 @@ describe('inspect', () => {
   });
   afterAll(() => Promise.all([tiny.close(), slow.close()]));
 
+  it('stamps each decision with when its batch was complete, when its run started and ended, and when it was decided', async () => {
+    const frames = Array.from({ length: 6 }, (_, seq) => makeFrame({ seq }));
+    const decisions = await collect(from(frames), tiny, options(tiny, { batchMaxSize: 4 }));
+    expectOneDecisionPerFrame(frames, decisions);
+    for (const d of decisions) {
+      const run = d.inference?.run;
+      const times = d.times;
+      expect(run && times).toBeTruthy();
+      // capturedAt has whole milliseconds; the precise clock may read up to 1 ms below it in the same millisecond.
+      expect(times!.batchedAt).toBeGreaterThan(d.frame.capturedAt - 1);
+      expect(run!.startedAt).toBeGreaterThanOrEqual(times!.batchedAt);
+      expect(run!.endedAt).toBeGreaterThanOrEqual(run!.startedAt);
+      expect(times!.decidedAt).toBeGreaterThanOrEqual(run!.endedAt);
+    }
+    expect(decisions.map((d) => d.inference!.run!.batchSize).sort()).toEqual([2, 2, 4, 4, 4, 4]);
+  });
+
   it('decides every frame with the threshold of its camera or product class', async () => {
     const yellow = [[5, 5, [255, 255, 128]]] as const; // score (1 + 1 + 1/255) / 3 ≈ 0.668
     const red = [[5, 5, [255, 128, 128]]] as const; //    score ≈ 0.336

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
-import { demoConfig } from './demo.js';
+import { demoConfig, demoFiles } from './demo.js';
+import { evaluateModel } from './evaluation/command.js';
 import { UniadError, uniadError } from './errors.js';
 import { exitIfStuck, exitOnUnhandled } from './last-resort.js';
 import { createLogger } from './log.js';
@@ -15,6 +16,8 @@ Usage:
   uniad-edge check --config FILE   validate the config and the model against the contract, then exit
   uniad-edge demo [--seconds N] [--port N] [--ws-port N] [--dashboard-port N]
                                    shipped demo model + demo line video + embedded broker; prints verdicts
+  uniad-edge evaluate [--model FILE] [--benchmark DIR] [--unseen DIR] [--out FILE] [--threads N]
+                                   image and pixel AUROC of the model on built test folders, through the runtime
   uniad-edge --help | --version
 
 Options:
@@ -23,6 +26,11 @@ Options:
   --port N            demo: embedded broker's MQTT port (default 1883)
   --ws-port N         demo: embedded broker's WebSocket port (default 8883)
   --dashboard-port N  demo: dashboard's HTTP port (default 8080)
+  --model FILE        evaluate: ONNX model with its sidecar (default: the shipped demo model)
+  --benchmark DIR     evaluate: a folder built by python -m models.benchmark.build
+  --unseen DIR        evaluate: a folder built by python -m models.benchmark.unseen_defects
+  --out FILE          evaluate: write the sidecar's "evaluation" block (AUROC in percent) as JSON
+  --threads N         evaluate: onnxruntime threads (default: onnxruntime's choice)
   --quiet             do not print verdicts to stdout
   --log-level LEVEL   debug, info, warn, error (overrides the config)
 
@@ -49,6 +57,11 @@ export async function main(argv: string[]): Promise<number> {
         port: { type: 'string' },
         'ws-port': { type: 'string' },
         'dashboard-port': { type: 'string' },
+        model: { type: 'string' },
+        benchmark: { type: 'string' },
+        unseen: { type: 'string' },
+        out: { type: 'string' },
+        threads: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -69,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
+  if (command === 'evaluate') return evaluateCommand(values);
   try {
     let cfg: Config;
     let seconds: number | undefined;
@@ -93,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(usage);
         return 2;
       default:
-        throw uniadError('USAGE', `unknown command "${command}" (use run, check or demo)`);
+        throw uniadError('USAGE', `unknown command "${command}" (use run, check, demo or evaluate)`);
     }
     const level = (values['log-level'] ?? cfg.log.level) as Config['log']['level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw uniadError('USAGE', `--log-level must be debug, info, warn or error, got "${level}"`);
@@ -135,5 +149,28 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`uniad-edge: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
+  }
+}
+
+async function evaluateCommand(values: { model?: string; benchmark?: string; unseen?: string; out?: string; threads?: string; 'log-level'?: string }): Promise<number> {
+  try {
+    const sets: Record<string, string> = {};
+    if (values.benchmark !== undefined) sets.benchmark = values.benchmark;
+    if (values.unseen !== undefined) sets.unseenDefects = values.unseen;
+    if (Object.keys(sets).length === 0) throw uniadError('USAGE', '"evaluate" needs --benchmark DIR and/or --unseen DIR');
+    const threads = values.threads === undefined ? undefined : Number(values.threads);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) throw uniadError('USAGE', `--threads must be a whole number >= 0, got "${values.threads}"`);
+    await evaluateModel({
+      model: values.model ?? demoFiles.model,
+      sets,
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      logger: createLogger((values['log-level'] ?? 'warn') as Config['log']['level']),
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
+    return 0;
+  } catch (err) {
+    process.stderr.write(`uniad-edge: ${err instanceof UniadError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    return err instanceof UniadError && err.code === 'USAGE' ? 2 : 1;
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * Image and pixel AUROC of an ONNX model on a folder of test images, scored through the runtime's own inference
+ * path (InferenceEngine: the worker thread and its onnxruntime-node session), per class and as the mean over
+ * classes — the numbers UniAD §4 reports, and the ones the sidecar's `evaluation` key records (in percent).
+ */
+import type { InferenceEngine } from '../pipeline/engine.js';
+import type { Frame } from '../types.js';
+import { auroc } from './auroc.js';
+import { buildInfo, readMask, readRgb, testImages, type BuildInfo, type TestImage } from './dataset.js';
+
+/** AUROC in percent of one class; `pixel` is NaN when no image of the class has a mask pixel. */
+export interface ClassScore {
+  readonly image: number;
+  readonly pixel: number;
+  readonly images: number;
+  readonly defective: number;
+}
+
+/** The sidecar's `evaluation.<set>` block, plus how the folder was built. */
+export interface FolderScore {
+  readonly seed: number | null;
+  readonly imageAuroc: number;
+  readonly pixelAuroc: number;
+  readonly perClass: Record<string, ClassScore>;
+  readonly build: BuildInfo;
+  readonly images: number;
+}
+
+export interface ScoreOptions {
+  readonly classes?: readonly string[];
+  readonly batchSize?: number;
+  /** Called after each class with its result. */
+  readonly onClass?: (cls: string, score: ClassScore) => void;
+}
+
+const percent = (v: number) => (Number.isNaN(v) ? Number.NaN : Math.round(v * 10000) / 100);
+
+function mean(values: readonly number[]): number {
+  const finite = values.filter((v) => !Number.isNaN(v));
+  return finite.length === 0 ? Number.NaN : finite.reduce((a, b) => a + b, 0) / finite.length;
+}
+
+/** Raw AUROC (0..1) of one class; percent comes at the end so that means are taken before rounding. */
+async function scoreClass(engine: InferenceEngine, images: readonly TestImage[], batchSize: number): Promise<ClassScore> {
+  const { width, height } = engine.sidecar.input;
+  const size = width * height;
+  const scores = new Float64Array(images.length);
+  const maps = new Float32Array(images.length * size);
+  const masks = new Uint8Array(images.length * size);
+  for (let start = 0; start < images.length; start += batchSize) {
+    const chunk = images.slice(start, start + batchSize);
+    const frames: Frame[] = chunk.map((img, i) => ({
+      camera: 'evaluate', line: 'evaluate', product: img.cls, seq: start + i, capturedAt: 0, width, height,
+      pixels: readRgb(img.path, width, height),
+    }));
+    const results = await engine.run(frames);
+    results.forEach((r, i) => {
+      if (r.mapWidth !== width || r.mapHeight !== height) {
+        throw new Error(`anomaly_map is ${r.mapWidth}x${r.mapHeight}, not the input's ${width}x${height}`);
+      }
+      scores[start + i] = r.score;
+      maps.set(r.anomalyMap, (start + i) * size);
+      masks.set(readMask(chunk[i]!, width, height), (start + i) * size);
+    });
+  }
+  const labels = images.map((img) => (img.kind === 'good' ? 0 : 1));
+  return {
+    image: auroc(scores, labels),
+    pixel: auroc(maps, masks),
+    images: images.length,
+    defective: labels.filter((l) => l === 1).length,
+  };
+}
+
+/** Scores every test image under `root` (MVTec AD layout) with `engine`; AUROC in percent, means over classes. */
+export async function scoreFolder(engine: InferenceEngine, root: string, options: ScoreOptions = {}): Promise<FolderScore> {
+  const images = testImages(root, options.classes);
+  const raw: Record<string, ClassScore> = {};
+  const perClass: Record<string, ClassScore> = {};
+  for (const cls of [...new Set(images.map((i) => i.cls))]) {
+    raw[cls] = await scoreClass(engine, images.filter((i) => i.cls === cls), options.batchSize ?? 8);
+    perClass[cls] = { ...raw[cls], image: percent(raw[cls].image), pixel: percent(raw[cls].pixel) };
+    options.onClass?.(cls, perClass[cls]);
+  }
+  const build = buildInfo(root);
+  return {
+    seed: build.seed ?? null,
+    imageAuroc: percent(mean(Object.values(raw).map((c) => c.image))),
+    pixelAuroc: percent(mean(Object.values(raw).map((c) => c.pixel))),
+    perClass,
+    build,
+    images: images.length,
+  };
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { uniadError } from './errors.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
 import { resolveStateDir, statePaths } from './state-dir.js';
+import { roleNames } from './types.js';
 
 /** Execution providers in the order the runtime tries them. */
 export const providerNames = ['tensorrt', 'cuda', 'cpu'] as const;
@@ -94,13 +95,26 @@ const mqtt = z
   .strict()
   .default({});
 
+const brokerUser = z
+  .object({
+    username: z.string().min(1, 'give a user name'),
+    password: z.string().min(1, 'give a password'),
+    role: z.enum(roleNames),
+  })
+  .strict();
+
 const embedded = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(1883),
     wsPort: z.number().int().min(0).max(65535).default(8883),
-    username: z.string().optional(),
+    /** Shorthand for one user with role `service`: what the service connects with. */
+    username: z.string().min(1).optional(),
     password: z.string().optional(),
+    /** Accounts with a role (service, operator, viewer); see src/sinks/acl.ts for what each may publish. */
+    users: z.array(brokerUser).default([]),
+    /** Let clients without a user name in, read-only. Default: yes when no user is configured, else no. */
+    allowAnonymous: z.boolean().optional(),
   })
   .strict()
   .default({});
@@ -178,6 +192,15 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
   if (cfg.mqtt.url === undefined && (cfg.mqtt.ca || cfg.mqtt.cert || cfg.mqtt.key)) {
     throw uniadError('CONFIG_INVALID', 'mqtt.ca/cert/key: TLS files given but no mqtt.url (set mqtt.url to your broker, e.g. mqtts://broker:8883)');
   }
+  const eb = cfg.embeddedBroker;
+  if (eb.password !== undefined && eb.username === undefined) {
+    throw uniadError('CONFIG_INVALID', 'embeddedBroker.password: given without embeddedBroker.username (set both, or list accounts under embeddedBroker.users)');
+  }
+  const names = new Set(eb.username === undefined ? [] : [eb.username]);
+  eb.users.forEach((u, i) => {
+    if (names.has(u.username)) throw uniadError('CONFIG_INVALID', `embeddedBroker.users[${i}].username: "${u.username}" is used twice (user names must be unique)`);
+    names.add(u.username);
+  });
   if ((cfg.mqtt.cert === undefined) !== (cfg.mqtt.key === undefined)) {
     throw uniadError('CONFIG_INVALID', 'mqtt.cert/mqtt.key: a client certificate needs both cert and key');
   }

@@ -104,3 +104,10 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
 }
+
+/**
+ * Who a client of the embedded broker is (config `embeddedBroker.users`): `service` publishes under the prefix and
+ * the status topic, `operator` may also write the command topics, `viewer` only reads (the dashboard's credential).
+ */
+export const roleNames = ['service', 'operator', 'viewer'] as const;
+export type Role = (typeof roleNames)[number];

@@ -72,6 +72,21 @@ describe('config', () => {
     expect(errorOf(() => parseConfig({ ...minimal(), mqtt: { url: 'mqtts://b:8883', cert: 'c.pem' } })).message).toMatch(/needs both cert and key/);
   });
 
+  it('takes embedded broker users with a role, and refuses a duplicate name, an unknown role or a password without a user', () => {
+    const users = [
+      { username: 'ops', password: 'p#1', role: 'operator' },
+      { username: 'wall', password: 'p2', role: 'viewer' },
+    ];
+    expect(parseConfig({ ...minimal(), embeddedBroker: { users } }).embeddedBroker.users).toEqual(users);
+    expect(errorOf(() => parseConfig({ ...minimal(), embeddedBroker: { username: 'ops', password: 'x', users } })).message).toBe(
+      'config: embeddedBroker.users[0].username: "ops" is used twice (user names must be unique)',
+    );
+    expect(errorOf(() => parseConfig({ ...minimal(), embeddedBroker: { users: [{ username: 'a', password: 'b', role: 'admin' }] } })).message).toBe(
+      'config: embeddedBroker.users[0].role: "admin" is not one of "service", "operator", "viewer"',
+    );
+    expect(errorOf(() => parseConfig({ ...minimal(), embeddedBroker: { password: 'x' } })).message).toMatch(/embeddedBroker\.password: given without embeddedBroker\.username/);
+  });
+
   it('says which file cannot be read and which is not YAML', () => {
     const dir = mkdtempSync(join(tmpdir(), 'uniad-config-'));
     expect(errorOf(() => loadConfig(join(dir, 'missing.yaml'))).message).toMatch(/config: cannot read ".*missing\.yaml": ENOENT/);

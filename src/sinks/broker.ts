@@ -3,26 +3,48 @@
  * behind a TCP listener and a WebSocket listener (for the browser dashboard), both bound to `cfg.host`
  * (loopback by default: an edge box should not expose an unauthenticated broker by accident).
  *
+ * Every client is authenticated against the accounts of broker-accounts.ts and, given the service's `scope`,
+ * authorised by the rule of acl.ts: only the service speaks under the prefix (operators may write the command
+ * topics), nobody else may take the service's client id, and a last will is held to the same rule.
+ *
  * aedes speaks MQTT 3.1.1 only; clients must connect with `protocolVersion: 4`.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { Aedes, type AuthenticateError } from 'aedes';
+import { randomBytes } from 'node:crypto';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { EmbeddedBrokerConfig } from '../config.js';
 import { uniadError } from '../errors.js';
-import type { Logger } from '../types.js';
+import type { Logger, Role } from '../types.js';
+import { mayPublish } from './acl.js';
+import { brokerAccounts, type Credential } from './broker-accounts.js';
 
 export interface EmbeddedBroker {
   /** `mqtt://host:port` with the port actually bound (cfg.port 0 picks a free one). */
   readonly url: string;
   /** `ws://host:wsPort` for browsers and WebSocket clients. */
   readonly wsUrl: string;
+  /** The account the service connects with (configured, or made up for this run). */
+  readonly service: Credential;
+  /** The read-only account the dashboard connects with. */
+  readonly viewer: Credential;
   close(): Promise<void>;
 }
 
+/** What the broker protects: the service's topic prefix and its client id. */
+export interface BrokerScope {
+  readonly prefix: string;
+  readonly serviceClientId: string;
+}
+
+/** CONNACK return codes of MQTT 3.1.1 (§3.2.2.3). */
+const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+const refusal = (message: string, returnCode: number) => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 
 function sameSecret(given: Buffer | string | undefined, expected: string): boolean {
   const a = Buffer.from(given ?? '');
@@ -47,15 +69,41 @@ const closeServer = (server: TcpServer | HttpServer): Promise<void> => new Promi
 /** `[::1]` for IPv6 literals so the host can go into a URL. */
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-export async function startEmbeddedBroker(cfg: EmbeddedBrokerConfig, logger: Logger): Promise<EmbeddedBroker> {
+/** The `embeddedBroker` config; `users` may be left out (none). */
+export type EmbeddedBrokerOptions = Omit<EmbeddedBrokerConfig, 'users'> & { readonly users?: EmbeddedBrokerConfig['users'] };
+
+export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Logger, scope?: BrokerScope): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();
-  const { username, password } = cfg;
-  if (username !== undefined || password !== undefined) {
-    broker.authenticate = (_client, user, pass, done) => {
-      if (sameSecret(user, username ?? '') && sameSecret(pass, password ?? '')) return done(null, true);
-      const err = Object.assign(new Error('bad username or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
-      logger.warn('embedded broker: refused a client with a wrong username or password', { clientId: _client.id });
-      done(err, false);
+  const { accounts, service, viewer, allowAnonymous } = brokerAccounts(cfg, () => randomBytes(24).toString('base64url'));
+  /** Role of each authenticated client; anonymous clients have none. */
+  const roles = new WeakMap<Client, Role>();
+  broker.authenticate = (client, user, pass, done) => {
+    if (user === undefined && pass === undefined) {
+      if (!allowAnonymous) {
+        logger.warn('embedded broker: refused an anonymous client (give it a user from embeddedBroker.users, or set embeddedBroker.allowAnonymous)', { clientId: client.id });
+        return done(refusal('not authorised', NOT_AUTHORIZED), false);
+      }
+    } else {
+      // compare with every account, so the time taken does not tell which user names exist
+      const matches = accounts.filter((a) => sameSecret(user, a.username) && sameSecret(pass, a.password));
+      if (matches.length === 0) {
+        logger.warn('embedded broker: refused a client with a wrong username or password', { clientId: client.id });
+        return done(refusal('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
+      }
+      roles.set(client, matches[0]!.role);
+    }
+    if (scope && client.id === scope.serviceClientId && roles.get(client) !== 'service') {
+      logger.warn("embedded broker: refused a client that is not the service but used the service's client id", { clientId: client.id });
+      return done(refusal("the service's client id is reserved", IDENTIFIER_REJECTED), false);
+    }
+    done(null, true);
+  };
+  if (scope) {
+    broker.authorizePublish = (client, packet, done) => {
+      const role = client ? roles.get(client) : undefined;
+      if (mayPublish(role, packet.topic, scope.prefix)) return done(null);
+      logger.warn('embedded broker: refused a publish the client is not allowed (connection closed)', { clientId: client?.id, role: role ?? 'anonymous', topic: packet.topic });
+      done(new Error(`${role ?? 'anonymous'} may not publish to ${packet.topic}`));
     };
   }
   broker.on('clientError', (client, err) => logger.debug('embedded broker: client error', { clientId: client.id, error: err.message }));
@@ -76,11 +124,13 @@ export async function startEmbeddedBroker(cfg: EmbeddedBrokerConfig, logger: Log
     const wsPort = await listen(http, cfg.host, cfg.wsPort, 'websocket');
     const url = `mqtt://${urlHost(cfg.host)}:${port}`;
     const wsUrl = `ws://${urlHost(cfg.host)}:${wsPort}`;
-    logger.info('embedded broker listening', { url, wsUrl, authentication: username !== undefined || password !== undefined });
+    logger.info('embedded broker listening', { url, wsUrl, users: accounts.length, allowAnonymous, acl: scope !== undefined });
     let closing: Promise<void> | undefined;
     return {
       url,
       wsUrl,
+      service,
+      viewer,
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -36,14 +36,15 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<Mosquitto> {
+  /** `access`: the config lines on who gets in (default anyone); e.g. a password_file and an acl_file. */
+  static async start(access: readonly string[] = ['allow_anonymous true']): Promise<Mosquitto> {
     const dir = mkdtempSync(join(tmpdir(), 'uniad-mosquitto-'));
     const m = new Mosquitto(await freePort(), dir);
     writeFileSync(
       join(dir, 'mosquitto.conf'),
       [
         `listener ${m.port} 127.0.0.1`,
-        'allow_anonymous true',
+        ...access,
         'max_queued_messages 100000',
         'persistence true',
         `persistence_location ${dir}/`,

@@ -5,6 +5,7 @@ import { batchFrames } from './batch.js';
 import { nextExpiry, partitionExpired } from './deadline.js';
 import { decide, failSafeVerdict } from './decide.js';
 import { takeFair } from './fair-batch.js';
+import { nonFiniteOutput } from './finite.js';
 import { shedOverload, type OverloadPolicy } from './overload.js';
 import { preciseNow } from './precise-clock.js';
 
@@ -28,6 +29,8 @@ export interface InspectOptions {
   readonly maxQueuedPerCamera: number;
   /** Each camera's overload policy (overload.ts); default `drop-oldest`. */
   readonly overloadFor?: (camera: string) => OverloadPolicy;
+  /** Every frame the model scored, with what is not finite in its output (undefined: all finite). */
+  readonly onScored?: (frame: Frame, nonFinite: string | undefined) => void;
   /** Frames waiting per camera after every change of the queue (cameras with none are absent): for back-pressure. */
   readonly onBacklog?: (waiting: ReadonlyMap<string, number>) => void;
   /** Epoch ms, the clock of `Frame.capturedAt`. */
@@ -51,7 +54,8 @@ function countByCamera(frames: readonly Frame[]): Map<string, number> {
  * be too late for the actuator).
  * What waits is bounded per camera by its overload policy (overload.ts); a shed frame gets its `deadline` verdict at
  * once. Only frames that WAIT are shed: a frame that can go to an idle engine always does.
- * A failed run gives `error` verdicts for its frames, as does a frame of the wrong size, alone, before batching
+ * A failed run gives `error` verdicts for its frames, as does a score or map that is not finite (finite.ts: a NaN
+ * would otherwise pass every threshold test as `ok`) and a frame of the wrong size, alone, before batching
  * could poison a batch with it. When the source errors, what it already delivered is still decided, then the error
  * passes on.
  */
@@ -113,7 +117,10 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
               if (closed) return;
               batch.forEach((frame, i) => {
                 const inference = inferences[i]!;
-                subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame), engine.modelId, runId, now()), frame, inference, ...times(frame) });
+                const nonFinite = nonFiniteOutput(inference);
+                options.onScored?.(frame, nonFinite);
+                if (nonFinite !== undefined) failed([frame], 'error');
+                else subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame), engine.modelId, runId, now()), frame, inference, ...times(frame) });
               });
             },
             (err: unknown) => {

@@ -203,6 +203,34 @@ describe('inspect', () => {
     expect(await tiny.run([makeFrame()])).toHaveLength(1);
   });
 
+  it('gives an error verdict with the fail-safe decision to every frame whose score or map is not finite, never ok', async () => {
+    const open = (modelPath: string) => InferenceEngine.open({ modelPath, providers: ['cpu'], threads: 1 });
+    const [nan, nanMap, nanDark] = await Promise.all([open(tinyModels.nan), open(tinyModels.nanMap), open(tinyModels.nanDark)]);
+    try {
+      const frames = Array.from({ length: 6 }, (_, seq) => makeFrame({ seq }));
+      for (const [engine, failSafe] of [[nan, 'reject'], [nanMap, 'pass']] as const) {
+        const scored: (string | undefined)[] = [];
+        const decisions = await collect(from(frames), engine, options(engine, { failSafe, onScored: (_f, bad) => scored.push(bad) }));
+        expectOneDecisionPerFrame(frames, decisions);
+        expect(decisions.map((d) => [d.verdict.reason, d.verdict.reject, d.verdict.score])).toEqual(frames.map(() => ['error', failSafe === 'reject', null]));
+        expect(decisions.every((d) => d.inference === undefined)).toBe(true); // no heatmap of garbage
+        expect(scored).toHaveLength(6);
+        expect(scored[0]).toBe(engine === nan ? `score is NaN, anomaly map: ${64 * 64} of ${64 * 64} values not finite` : `anomaly map: 1 of ${64 * 64} values not finite`);
+      }
+      // input-dependent: a dark frame is garbage, a grey one in the same batch is scored
+      const mixed = [makeFrame({ seq: 0, fill: 20 }), makeFrame({ seq: 1, fill: 128 }), makeFrame({ seq: 2, fill: 10 })];
+      const decisions = await collect(from(mixed), nanDark, options(nanDark, { batchMaxSize: 3, batchMaxWaitMs: 1000 }));
+      expectOneDecisionPerFrame(mixed, decisions);
+      expect(decisions.map((d) => [d.frame.seq, d.verdict.reason])).toEqual([
+        [0, 'error'],
+        [1, 'ok'],
+        [2, 'error'],
+      ]);
+    } finally {
+      await Promise.all([nan.close(), nanMap.close(), nanDark.close()]);
+    }
+  });
+
   it('completes at once for a source with no frames', async () => {
     expect(await collect(from([]), tiny, options(tiny))).toEqual([]);
   });

@@ -28,6 +28,12 @@ export const tinyModels = {
   sidecarSize: model('sidecar-size'),
   /** Text bytes, not a protobuf. */
   notOnnx: model('not-onnx'),
+  /** Follows the contract, but every score and map value is NaN. */
+  nan: model('nan'),
+  /** Finite scores, one NaN in every anomaly map. */
+  nanMap: model('nan-map'),
+  /** NaN for frames with a pixel darker than 1/4 of full scale (channel mean); the `ok` formula for brighter frames. */
+  nanDark: model('nan-dark'),
 } as const;
 
 /** Debian's interpreter: it has python3-onnx; the pyenv python3 on PATH does not. */

@@ -41,8 +41,25 @@ const camera = z
     overload: z.enum(['drop-oldest', 'keep-latest']).default('drop-oldest'),
     /** Seconds with no frame before the camera is restarted. */
     watchdogSeconds: z.number().positive().default(10),
+    /**
+     * `nvmm`: Jetson hardware decoder and NVMM buffers (src/sources/launch-nvmm.ts); `software`: decodebin on the CPU;
+     * `auto`: nvmm where the NVIDIA GStreamer elements are installed, else software (one log line says so).
+     */
+    decoder: z.enum(['auto', 'software', 'nvmm']).default('auto'),
   })
   .strict();
+
+/** TensorRT settings; they reach TensorRT only through the Jetson build of onnxruntime-node (deploy/jetson). */
+const tensorrt = z
+  .object({
+    fp16: z.boolean().default(true),
+    engineCache: z.boolean().default(true),
+    timingCache: z.boolean().default(true),
+    workspaceMb: z.number().int().positive().max(1_048_576).optional(),
+    builderOptimizationLevel: z.number().int().min(0).max(5).optional(),
+  })
+  .strict()
+  .default({});
 
 const model = z
   .object({
@@ -56,6 +73,7 @@ const model = z
     runTimeoutMs: z.number().positive().default(30_000),
     /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
     threads: z.number().int().nonnegative().default(0),
+    tensorrt,
   })
   .strict();
 

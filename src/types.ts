@@ -111,3 +111,20 @@ export interface Logger {
  */
 export const roleNames = ['service', 'operator', 'viewer'] as const;
 export type Role = (typeof roleNames)[number];
+
+/** TensorRT settings (config `model.tensorrt`); src/pipeline/tensorrt-options.ts turns them into provider options. */
+export interface TensorrtSettings {
+  /** Let TensorRT pick FP16 kernels (the FP32 graph is kept; TensorRT decides per layer). */
+  readonly fp16: boolean;
+  /** Keep built engines in `engine-cache/` of the state folder, so a restart does not build again. */
+  readonly engineCache: boolean;
+  /** Keep TensorRT's timing cache there too: a rebuild (new model) reuses the kernel timings. */
+  readonly timingCache: boolean;
+  /** Builder workspace limit in MiB; absent = TensorRT's default. */
+  readonly workspaceMb?: number;
+  /** TensorRT builder optimisation level 0–5; absent = onnxruntime's default (3). Lower builds faster. */
+  readonly builderOptimizationLevel?: number;
+}
+
+/** How a camera decodes: `nvmm` = Jetson hardware decoder and NVMM buffers, `software` = decodebin on the CPU. */
+export type DecoderChoice = 'auto' | 'software' | 'nvmm';

@@ -15,7 +15,7 @@ describe('source URIs', () => {
   });
 
   it('names the field, the bad value and the fix', () => {
-    expect(() => parseSourceUri('http://x/y', field)).toThrow('config: cameras[0].source: unsupported scheme "http" (use rtsp, file, v4l2, test)');
+    expect(() => parseSourceUri('http://x/y', field)).toThrow('config: cameras[0].source: unsupported scheme "http" (use rtsp, file, v4l2, csi, test)');
     expect(() => parseSourceUri('v4l2://video0', field)).toThrow(/cameras\[0\]\.source: expected a device like v4l2:\/\/\/dev\/video0 in "v4l2:\/\/video0"/);
     expect(() => parseSourceUri('test:plaid', field)).toThrow(/unknown test pattern "plaid" \(one of smpte, snow/);
     expect(() => parseSourceUri('rtsp://', field)).toThrow(/cameras\[0\]\.source: (malformed URL|missing host)/);

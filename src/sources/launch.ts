@@ -58,7 +58,7 @@ function gcd(a: number, b: number): number {
 }
 
 function isLive(spec: SourceSpec, out: LaunchOutput): boolean {
-  if (spec.kind === 'rtsp' || spec.kind === 'v4l2') return true;
+  if (spec.kind === 'rtsp' || spec.kind === 'v4l2' || spec.kind === 'csi') return true;
   return out.live ?? spec.kind === 'test';
 }
 
@@ -73,6 +73,9 @@ function decoded(spec: SourceSpec, out: LaunchOutput, live: boolean): string {
     case 'v4l2':
       // decodebin passes raw formats through and decodes the MJPEG most USB cameras send at high resolutions.
       return `v4l2src device=${quoted(spec.device)} ! decodebin`;
+    case 'csi':
+      // A CSI sensor has no CPU path: libargus delivers NVMM buffers; nvvidconv brings them to system memory.
+      return `nvarguscamerasrc sensor-id=${spec.sensor} ! nvvidconv ! video/x-raw,format=RGBA`;
     case 'test': {
       const count = out.numBuffers === undefined ? '' : ` num-buffers=${out.numBuffers}`;
       return `videotestsrc pattern=${spec.pattern} is-live=${live}${count} ! video/x-raw,framerate=${fraction(out.fps ?? defaultTestFps)}`;

@@ -12,6 +12,8 @@ export function sourceHint(spec: SourceSpec): string {
       return 'check that the file exists, is readable, and is a complete video (a truncated MP4 lacks its index); retrying with backoff';
     case 'v4l2':
       return 'check that the device exists, is a camera, and no other program holds it; retrying with backoff';
+    case 'csi':
+      return 'check the ribbon cable and that nvargus-daemon runs (systemctl status nvargus-daemon), and that the sensor id exists; retrying with backoff';
     case 'test':
       return 'the test source failed: check the GStreamer installation (gst-inspect-1.0 videotestsrc); retrying with backoff';
   }

@@ -7,7 +7,9 @@ export type SourceSpec =
   | { readonly kind: 'rtsp'; readonly uri: string }
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'v4l2'; readonly device: string }
-  | { readonly kind: 'test'; readonly pattern: string };
+  | { readonly kind: 'test'; readonly pattern: string }
+  /** A Jetson CSI camera through libargus (nvarguscamerasrc), by sensor id. */
+  | { readonly kind: 'csi'; readonly sensor: number };
 
 /** videotestsrc patterns (gst-inspect-1.0 videotestsrc) a `test:` URI may name. */
 export const testPatterns = [
@@ -18,7 +20,7 @@ export const testPatterns = [
 
 /**
  * Parses a camera source URI. `field` names the config field for error messages.
- * Accepts rtsp://…, file:///abs/path, a plain path (relative to `baseDir`), v4l2:///dev/videoN, test:[pattern].
+ * Accepts rtsp://…, file:///abs/path, a plain path (relative to `baseDir`), v4l2:///dev/videoN, csi://N (Jetson CSI sensor), test:[pattern].
  */
 export function parseSourceUri(uri: string, field: string, baseDir = process.cwd()): SourceSpec {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
@@ -54,6 +56,11 @@ export function parseSourceUri(uri: string, field: string, baseDir = process.cwd
       }
       return { kind: 'v4l2', device };
     }
+    case 'csi': {
+      const sensor = uri.slice('csi://'.length);
+      if (!uri.startsWith('csi://') || !/^\d+$/.test(sensor)) throw uniadError('SOURCE_URI', field, uri, 'expected a sensor id like csi://0');
+      return { kind: 'csi', sensor: Number(sensor) };
+    }
     case 'test': {
       const pattern = uri.slice('test:'.length) || 'smpte';
       if (!(testPatterns as readonly string[]).includes(pattern)) {
@@ -80,5 +87,7 @@ export function describeSource(spec: SourceSpec): string {
       return `v4l2://${spec.device}`;
     case 'test':
       return `test:${spec.pattern}`;
+    case 'csi':
+      return `csi://${spec.sensor}`;
   }
 }

@@ -36,7 +36,7 @@ describe('config', () => {
   it('names the camera index and the fix for an unsupported scheme', () => {
     const doc = minimal();
     doc.cameras.push({ id: 'c2', line: 'l', product: 'p', source: 'test:' }, { id: 'c3', line: 'l', product: 'p', source: 'rtmp://x/y' });
-    expect(errorOf(() => parseConfig(doc)).message).toBe('config: cameras[2].source: unsupported scheme "rtmp" (use rtsp, file, v4l2, test)');
+    expect(errorOf(() => parseConfig(doc)).message).toBe('config: cameras[2].source: unsupported scheme "rtmp" (use rtsp, file, v4l2, csi, test)');
   });
 
   it('names unknown keys and says to check their spelling', () => {

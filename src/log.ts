@@ -1,7 +1,11 @@
+import { fstatSync } from 'node:fs';
 import type { Logger } from './types.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** syslog(3) priorities journald stores for each level: `journalctl -p err` shows errors, `-p warning` adds warnings. */
+export const journalPriority: Readonly<Record<Level, number>> = { debug: 7, info: 6, warn: 4, error: 3 };
 
 /** Keys whose values never reach a log line. */
 const secret = /pass(word)?|secret|token|key$/i;
@@ -12,11 +16,36 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** One JSON object a line on stderr (journald keeps stdout for verdict printing in the demo). */
-export function createLogger(level: Level = 'info', scope = 'uniad-edge', write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+/**
+ * True when file descriptor `fd` is the journal stream systemd connected (`$JOURNAL_STREAM` = "device:inode" of it,
+ * systemd.exec(5)). Compared with the descriptor itself: a child whose stderr was redirected inherits the variable
+ * but not the stream.
+ */
+export function writesToJournal(fd = 2, env: NodeJS.ProcessEnv = process.env): boolean {
+  const stream = env.JOURNAL_STREAM;
+  if (stream === undefined) return false;
+  try {
+    const st = fstatSync(fd);
+    return stream === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One JSON object a line on stderr (stdout is for verdict lines on a terminal). Under journald each line starts with
+ * its `<priority>` (sd-daemon(3) prefix, which journald strips and stores as PRIORITY); elsewhere lines are plain JSON.
+ */
+export function createLogger(
+  level: Level = 'info',
+  scope = 'uniad-edge',
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  journal = writesToJournal(),
+): Logger {
   const emit = (lvl: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
     if (order[lvl] < order[level]) return;
-    write(JSON.stringify({ t: new Date().toISOString(), level: lvl, scope, msg, ...redact(fields) }));
+    const json = JSON.stringify({ t: new Date().toISOString(), level: lvl, scope, msg, ...redact(fields) });
+    write(journal ? `<${journalPriority[lvl]}>${json}` : json);
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

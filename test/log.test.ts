@@ -1,15 +1,52 @@
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.js';
+import { createLogger, journalPriority, writesToJournal } from '../src/log.js';
 
 describe('logger', () => {
   it('writes one JSON object a line and never writes secrets', () => {
     const lines: string[] = [];
-    const log = createLogger('info', 'test', (l) => lines.push(l));
+    const log = createLogger('info', 'test', (l) => lines.push(l), false);
     log.debug('hidden');
     log.info('connected', { url: 'mqtt://b', password: 'hunter2', apiKey: 'k', camera: 'c1' });
     expect(lines).toHaveLength(1);
     const rec = JSON.parse(lines[0]!);
     expect(rec).toMatchObject({ level: 'info', scope: 'test', msg: 'connected', url: 'mqtt://b', password: '***', apiKey: '***', camera: 'c1' });
     expect(lines[0]).not.toContain('hunter2');
+  });
+});
+
+describe('journal priorities', () => {
+  it('should map each level to its syslog priority, so journalctl -p err finds errors', () => {
+    expect(journalPriority).toEqual({ debug: 7, info: 6, warn: 4, error: 3 });
+  });
+
+  it('should prefix every line with <priority> when writing to the journal', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', 'test', (l) => lines.push(l), true);
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    expect(lines.map((l) => l.slice(0, 3))).toEqual(['<7>', '<6>', '<4>', '<3>']);
+    expect(JSON.parse(lines[3]!.slice(3))).toMatchObject({ level: 'error', msg: 'e' });
+  });
+
+  it('should see the journal only on the very stream $JOURNAL_STREAM names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uniad-log-'));
+    const a = openSync(join(dir, 'a'), 'w');
+    const b = openSync(join(dir, 'b'), 'w');
+    try {
+      const st = fstatSync(a);
+      const env = { JOURNAL_STREAM: `${st.dev}:${st.ino}` };
+      expect(writesToJournal(a, env)).toBe(true);
+      expect(writesToJournal(b, env)).toBe(false);
+      expect(writesToJournal(a, {})).toBe(false);
+    } finally {
+      closeSync(a);
+      closeSync(b);
+      rmSync(dir, { recursive: true });
+    }
   });
 });

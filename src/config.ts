@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { uniadError } from './errors.js';
+import { maxTopicBytes, topicPartProblem } from './sinks/topics.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
 import { resolveStateDir, statePaths } from './state-dir.js';
 import { roleNames } from './types.js';
@@ -10,6 +11,23 @@ import { roleNames } from './types.js';
 /** Execution providers in the order the runtime tries them. */
 export const providerNames = ['tensorrt', 'cuda', 'cpu'] as const;
 export type ProviderName = (typeof providerNames)[number];
+
+/** A value as an error message shows it: JSON-quoted (so a NUL or a space is visible), cut after 60 characters. */
+const shown = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+
+const idPattern = /^[A-Za-z0-9_-]+$/;
+
+/** site, node, line, camera id: each one MQTT topic level. MQTT's rule that is broken is named first, it says more. */
+const topicLevel = z.string().superRefine((v, ctx) => {
+  const problem = topicPartProblem(v, false) ?? (idPattern.test(v) ? undefined : 'has a character other than letters, digits, "_" and "-"');
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${shown(v)} ${problem} (it is an MQTT topic level: use letters, digits, "_" or "-")` });
+});
+
+/** mqtt.prefix: one or more topic levels. */
+const topicPrefix = z.string().superRefine((v, ctx) => {
+  const problem = topicPartProblem(v, true);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${shown(v)} ${problem} (write topic levels joined by single "/", e.g. uniad/plant1)` });
+});
 
 const crop = z
   .object({
@@ -22,8 +40,8 @@ const crop = z
 
 const camera = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" or "-" (it becomes an MQTT topic level)'),
-    line: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" or "-" (it becomes an MQTT topic level)'),
+    id: topicLevel,
+    line: topicLevel,
     product: z.string().min(1, 'name the product class this camera inspects'),
     source: z.string().min(1, 'give a source URI (rtsp://, file://, v4l2:///dev/videoN, test:)'),
     crop: crop.optional(),
@@ -88,7 +106,7 @@ const mqtt = z
     cert: z.string().optional(),
     key: z.string().optional(),
     rejectUnauthorized: z.boolean().default(true),
-    prefix: z.string().optional(),
+    prefix: topicPrefix.optional(),
     /** Verdicts and rejects wait here while the broker is unreachable, and survive a restart on disk. */
     queue: z
       .object({
@@ -141,8 +159,8 @@ const schema = z
   .object({
     /** Folder for everything kept between runs (queue, lock, archive, ...); default in src/state-dir.ts. */
     stateDir: z.string().min(1, 'give a folder, or leave stateDir out for the default').optional(),
-    site: z.string().regex(/^[A-Za-z0-9_-]+$/).default('site'),
-    node: z.string().regex(/^[A-Za-z0-9_-]+$/).default('edge'),
+    site: topicLevel.default('site'),
+    node: topicLevel.default('edge'),
     cameras: z.array(camera).nonempty('add at least one camera'),
     model,
     mqtt,
@@ -206,6 +224,12 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     ids.add(cam.id);
   });
   const cameras = cfg.cameras.map((cam, i) => ({ ...cam, spec: parseSourceUri(cam.source, `cameras[${i}].source`, baseDir) }));
+  const prefix = cfg.mqtt.prefix ?? `uniad/${cfg.site}`;
+  // the longest topics this node publishes to or takes commands on
+  const longest = [`${prefix}/status/${cfg.node}`, ...cfg.cameras.map((c) => `${prefix}/${c.line}/${c.id}/threshold/set`)].reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
+  if (Buffer.byteLength(longest) > maxTopicBytes) {
+    throw uniadError('CONFIG_INVALID', `mqtt.prefix: the topic ${shown(longest)} would be ${Buffer.byteLength(longest)} bytes; MQTT allows ${maxTopicBytes} (shorten mqtt.prefix, site, node, line or camera ids)`);
+  }
 
   if (cfg.mqtt.url === undefined && (cfg.mqtt.ca || cfg.mqtt.cert || cfg.mqtt.key)) {
     throw uniadError('CONFIG_INVALID', 'mqtt.ca/cert/key: TLS files given but no mqtt.url (set mqtt.url to your broker, e.g. mqtts://broker:8883)');
@@ -234,7 +258,7 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
       ca: abs(cfg.mqtt.ca),
       cert: abs(cfg.mqtt.cert),
       key: abs(cfg.mqtt.key),
-      prefix: cfg.mqtt.prefix ?? `uniad/${cfg.site}`,
+      prefix,
       queue: { ...cfg.mqtt.queue, dir: abs(cfg.mqtt.queue.dir) ?? statePaths(stateDir).queue },
     },
   };

@@ -57,7 +57,7 @@ describe('config', () => {
   it('lists every problem at once, not only the first', () => {
     const doc = { cameras: [{ id: 'cam 1', line: 'l', product: 'p', source: 'test:' }], model: { path: 'm', failSafe: 'maybe' } };
     const msg = errorOf(() => parseConfig(doc)).message;
-    expect(msg).toContain('cameras[0].id: use letters, digits');
+    expect(msg).toContain('cameras[0].id: "cam 1" has a character other than letters, digits, "_" and "-" (it is an MQTT topic level: use letters, digits');
     expect(msg).toContain('model.failSafe: "maybe" is not one of "reject", "pass"');
   });
 

@@ -12,6 +12,32 @@ import { uniadError } from '../errors.js';
 
 export type EventKind = 'verdict' | 'reject' | 'heatmap';
 
+/** MQTT 3.1.1 §1.5.3: a UTF-8 string is at most 65535 bytes; a topic name is one. */
+export const maxTopicBytes = 65_535;
+
+/**
+ * Why `value` cannot be a topic level (`multiLevel` false: site, node, line, camera) or a run of levels (`multiLevel`
+ * true: the prefix) in the topics this service publishes, or undefined when it can. MQTT 3.1.1 §4.7 and §1.5.3:
+ * no wildcard or NUL in a topic name, valid UTF-8, at most 65535 bytes, no control characters (a SHOULD NOT);
+ * beyond the standard, no empty level and no leading `$` (broker topics; `#` subscribers do not see them).
+ */
+export function topicPartProblem(value: string, multiLevel: boolean): string | undefined {
+  if (value === '') return 'is empty';
+  if (value.includes('\u0000')) return 'contains a NUL character, which MQTT forbids in a topic';
+  const wildcard = /[+#]/.exec(value);
+  if (wildcard) return `contains "${wildcard[0]}", a wildcard MQTT forbids in the topics a client publishes to`;
+  if (/[\u0001-\u001f\u007f-\u009f]/.test(value)) return 'contains a control character';
+  if (/\p{Cs}/u.test(value)) return 'is not valid UTF-8 (a lone surrogate)';
+  if (!multiLevel && value.includes('/')) return 'contains "/", which would split it into several topic levels';
+  if (value.startsWith('/')) return 'starts with "/", an empty first topic level';
+  if (value.endsWith('/')) return 'ends with "/", an empty topic level';
+  if (value.includes('//')) return 'has an empty topic level ("//")';
+  if (multiLevel && value.startsWith('$')) return 'starts with "$", which brokers reserve for their own topics ($SYS)';
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > maxTopicBytes) return `is ${bytes} bytes in UTF-8; an MQTT topic holds at most ${maxTopicBytes}`;
+  return undefined;
+}
+
 /** MQTT forbids wildcards in topic names and a level that held `/` would shift every later level. */
 const badLevel = /[/+#\u0000]/;
 

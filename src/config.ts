@@ -6,11 +6,9 @@ import { uniadError } from './errors.js';
 import { maxTopicBytes, topicPartProblem } from './sinks/topics.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
 import { resolveStateDir, statePaths } from './state-dir.js';
-import { roleNames } from './types.js';
+import { providerNames, roleNames, type Crop } from './types.js';
 
-/** Execution providers in the order the runtime tries them. */
-export const providerNames = ['tensorrt', 'cuda', 'cpu'] as const;
-export type ProviderName = (typeof providerNames)[number];
+export { providerNames, type ProviderName } from './types.js';
 
 /** A value as an error message shows it: JSON-quoted (so a NUL or a space is visible), cut after 60 characters. */
 const shown = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
@@ -29,7 +27,7 @@ const topicPrefix = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${shown(v)} ${problem} (write topic levels joined by single "/", e.g. uniad/plant1)` });
 });
 
-const crop = z
+const crop: z.ZodType<Crop> = z
   .object({
     x: z.number().int().nonnegative(),
     y: z.number().int().nonnegative(),

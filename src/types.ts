@@ -2,6 +2,18 @@
  * The contracts that travel between sources, pipeline and sinks. Defined once here; every module imports them.
  */
 
+/** Execution providers in the order the runtime tries them. */
+export const providerNames = ['tensorrt', 'cuda', 'cpu'] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+/** A rectangle in source pixels: the part of a camera image that is inspected. */
+export interface Crop {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** One decoded camera frame, RGB, tightly packed rows (width * 3 bytes a row), already cropped and scaled. */
 export interface Frame {
   readonly camera: string;

@@ -1,11 +1,10 @@
 import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ProviderName } from '../config.js';
 import { entryPoint, tsxUrls } from '../entry.js';
 import { UniadError, uniadError } from '../errors.js';
 import { silentLogger } from '../log.js';
-import type { Frame, Inference, Logger, ModelSidecar } from '../types.js';
+import type { Frame, Inference, Logger, ModelSidecar, ProviderName } from '../types.js';
 import { loadSidecar } from './sidecar.js';
 import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './worker-protocol.js';
 

@@ -1,7 +1,6 @@
 import { InferenceSession } from 'onnxruntime-node';
-import type { ProviderName } from '../config.js';
 import { uniadError } from '../errors.js';
-import type { Logger } from '../types.js';
+import type { Logger, ProviderName } from '../types.js';
 
 /** Creates a session; injectable so a test can stand in for GPU providers, which cannot load on a machine without GPU. */
 export type SessionFactory = (modelPath: string, options: InferenceSession.SessionOptions) => Promise<InferenceSession>;

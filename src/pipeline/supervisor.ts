@@ -16,7 +16,7 @@
  * A new engine is a new worker, never a new session in the old one: sessions leak when recreated (PLATFORM.md).
  */
 import { uniadError } from '../errors.js';
-import { backoffDelay, type BackoffPolicy } from '../sources/backoff.js';
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from '../backoff.js';
 import type { Frame, Inference, Logger, ModelSidecar } from '../types.js';
 import type { InferenceEngine } from './engine.js';
 import type { Scorer } from './inspect.js';
@@ -46,8 +46,6 @@ export interface SupervisorStats {
   readonly restarts: number;
   readonly health: EngineHealth;
 }
-
-const defaultRestart: BackoffPolicy = { initialMs: 500, maxMs: 30_000, factor: 2 };
 
 export class EngineSupervisor implements Scorer {
   readonly sidecar: ModelSidecar;
@@ -151,7 +149,7 @@ export class EngineSupervisor implements Scorer {
   private scheduleRestart(): void {
     if (this.closing) return;
     this.attempt += 1;
-    const delayMs = backoffDelay(this.attempt, this.opts.restart ?? defaultRestart);
+    const delayMs = backoffDelay(this.attempt, this.opts.restart ?? defaultBackoff);
     this.opts.logger.warn('restarting the inference worker', { attempt: this.attempt, delayMs, after: this.lastFailure });
     this.restartTimer = setTimeout(() => void this.reopen(), delayMs);
   }

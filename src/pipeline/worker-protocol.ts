@@ -1,6 +1,5 @@
-import type { ProviderName } from '../config.js';
 import type { ErrorCode } from '../errors.js';
-import type { ModelSidecar } from '../types.js';
+import type { ModelSidecar, ProviderName } from '../types.js';
 import type { ProviderFailure } from './providers.js';
 
 /** Messages between the engine (main thread) and the inference worker. Buffers travel as transfers, never copies. */

@@ -8,7 +8,6 @@
  * - Anonymous clients (no username) may read only, and only when allowed: by default when no account is
  *   configured (the broker listens on loopback), never by default once any account is.
  */
-import type { EmbeddedBrokerConfig } from '../config.js';
 import type { Role } from '../types.js';
 
 export interface Credential {
@@ -18,6 +17,14 @@ export interface Credential {
 
 export interface Account extends Credential {
   readonly role: Role;
+}
+
+/** The account fields of the `embeddedBroker` config section; `users` may be left out (none). */
+export interface AccountSettings {
+  readonly username?: string;
+  readonly password?: string;
+  readonly users?: readonly Account[];
+  readonly allowAnonymous?: boolean;
 }
 
 export interface BrokerAccounts {
@@ -32,10 +39,7 @@ export interface BrokerAccounts {
 /** Names of the made-up accounts (a number is added if a configured user has the name). */
 export const generatedUsernames = { service: 'uniad-edge-service', viewer: 'uniad-edge-dashboard' } as const;
 
-export function brokerAccounts(
-  cfg: Pick<EmbeddedBrokerConfig, 'username' | 'password' | 'allowAnonymous'> & { readonly users?: EmbeddedBrokerConfig['users'] },
-  secret: () => string,
-): BrokerAccounts {
+export function brokerAccounts(cfg: AccountSettings, secret: () => string): BrokerAccounts {
   const shorthand: Account[] = cfg.username !== undefined ? [{ username: cfg.username, password: cfg.password ?? '', role: 'service' }] : [];
   const configured = [...shorthand, ...(cfg.users ?? [])];
   const accounts = [...configured];

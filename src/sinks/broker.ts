@@ -15,11 +15,18 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { randomBytes } from 'node:crypto';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import type { EmbeddedBrokerConfig } from '../config.js';
 import { uniadError } from '../errors.js';
 import type { Logger, Role } from '../types.js';
 import { mayPublish } from './acl.js';
-import { brokerAccounts, type Credential } from './broker-accounts.js';
+import { brokerAccounts, type AccountSettings, type Credential } from './broker-accounts.js';
+
+/** The `embeddedBroker` config section. */
+export interface EmbeddedBrokerOptions extends AccountSettings {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly wsPort: number;
+}
 
 export interface EmbeddedBroker {
   /** `mqtt://host:port` with the port actually bound (cfg.port 0 picks a free one). */
@@ -68,9 +75,6 @@ const closeServer = (server: TcpServer | HttpServer): Promise<void> => new Promi
 
 /** `[::1]` for IPv6 literals so the host can go into a URL. */
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
-
-/** The `embeddedBroker` config; `users` may be left out (none). */
-export type EmbeddedBrokerOptions = Omit<EmbeddedBrokerConfig, 'users'> & { readonly users?: EmbeddedBrokerConfig['users'] };
 
 export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Logger, scope?: BrokerScope): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();

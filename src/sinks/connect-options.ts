@@ -9,13 +9,23 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
-import type { MqttConfig } from '../config.js';
 import { uniadError } from '../errors.js';
 
 export type ProtocolVersion = 4 | 5;
 
+/** Credentials and TLS of the `mqtt` config section; TLS fields are file paths. */
+export interface BrokerLogin {
+  readonly username?: string;
+  readonly password?: string;
+  readonly clientId?: string;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
 export interface ConnectSettings {
-  readonly mqtt: Pick<MqttConfig, 'username' | 'password' | 'clientId' | 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
+  readonly mqtt: BrokerLogin;
   readonly protocolVersion: ProtocolVersion;
   /** Retained `offline` status the broker publishes if the connection dies. */
   readonly will: { readonly topic: string; readonly payload: string };

@@ -15,10 +15,9 @@
  * Credentials never reach a log line: URLs are logged without user info, errors by message only.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { MqttConfig } from '../config.js';
 import { uniadError } from '../errors.js';
 import type { Decision, Logger } from '../types.js';
-import { connectOptions, type ProtocolVersion } from './connect-options.js';
+import { connectOptions, type BrokerLogin, type ProtocolVersion } from './connect-options.js';
 import { renderHeatmap } from './heatmap.js';
 import { MemoryStore } from './outbox/memory-store.js';
 import { Outbox } from './outbox/outbox.js';
@@ -28,8 +27,16 @@ import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
 import { heatmapTopic, rejectTopic, statusTopic, verdictTopic } from './topics.js';
 
+/** What the sink takes of the `mqtt` config section. */
+export interface MqttSinkSettings extends BrokerLogin {
+  readonly url?: string;
+  /** Topics start with it (MQTT contract). */
+  readonly prefix: string;
+  readonly heatmaps: { readonly enabled: boolean; readonly minIntervalMs: number; readonly includeOk: boolean };
+}
+
 export interface MqttSinkOptions {
-  readonly mqtt: MqttConfig;
+  readonly mqtt: MqttSinkSettings;
   /** Broker URL; defaults to `mqtt.url`. The wiring passes the embedded broker's URL when `mqtt.url` is absent. */
   readonly url?: string;
   readonly info: NodeInfo;

@@ -4,16 +4,15 @@
  * exponential backoff, forever. Only a file source's end completes the Observable (or restarts it, with `loop`).
  */
 import { Observable } from 'rxjs';
-import type { CameraConfig } from '../config.js';
-import type { Frame, Logger } from '../types.js';
-import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from '../backoff.js';
+import type { Crop, Frame, Logger } from '../types.js';
 import { spawnCaptureProcess, type CaptureProcess } from './capture-process.js';
 import type { CameraEvent } from './events.js';
 import type { FlowGate } from './flow-gate.js';
 import { launchString } from './launch.js';
 import { exitCodes } from './protocol.js';
 import { sourceHint } from './source-hint.js';
-import { describeSource } from './uri.js';
+import { describeSource, type SourceSpec } from './uri.js';
 
 export interface CaptureOptions {
   /** Size of every frame, what the model takes. */
@@ -31,11 +30,22 @@ export interface CaptureOptions {
   readonly gate?: FlowGate;
 }
 
-type CameraForCapture = Pick<CameraConfig, 'id' | 'line' | 'product' | 'spec' | 'crop' | 'fps' | 'loop' | 'watchdogSeconds'>;
+/** What capture needs of a camera's configuration. */
+export interface CaptureCamera {
+  readonly id: string;
+  readonly line: string;
+  readonly product: string;
+  readonly spec: SourceSpec;
+  readonly crop?: Crop;
+  readonly fps?: number;
+  /** Re-open a file source at its end instead of completing. */
+  readonly loop: boolean;
+  readonly watchdogSeconds: number;
+}
 
 const defaultKillGraceMs = 2000;
 
-export function captureCamera(camera: CameraForCapture, opts: CaptureOptions): Observable<Frame> {
+export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Observable<Frame> {
   const launch = launchString(camera.spec, { width: opts.width, height: opts.height, crop: camera.crop, fps: camera.fps, live: opts.live });
   const policy = opts.restart ?? defaultBackoff;
   const { logger } = opts;

@@ -2,15 +2,8 @@
  * GStreamer launch descriptions for each source kind: decode, crop, scale, convert to RGB, end in an appsink named
  * `sink`. Pure strings; the capture child parses them with `new Pipeline()`.
  */
+import type { Crop } from '../types.js';
 import type { SourceSpec } from './uri.js';
-
-/** A rectangle in source pixels. */
-export interface Crop {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
 
 export interface LaunchOutput {
   /** Exact size of every frame the appsink delivers. */

@@ -1,6 +1,6 @@
 import { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/config.js';
+import type { ProviderName } from '../../src/types.js';
 import { createSession, type SessionFactory } from '../../src/pipeline/providers.js';
 import type { Logger } from '../../src/types.js';
 import { tinyModels } from '../setup/tiny-model.js';

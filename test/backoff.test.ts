@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/sources/backoff.js';
+import { backoffDelay } from '../src/backoff.js';
 
 describe('backoffDelay', () => {
   const policy = { initialMs: 100, maxMs: 1000, factor: 3 };

@@ -1,4 +1,4 @@
-/** Capped exponential backoff between restarts of a camera. */
+/** Capped exponential backoff between restarts: of a camera's capture process, of the inference worker. */
 export interface BackoffPolicy {
   /** Delay before the first restart. */
   readonly initialMs: number;

@@ -10,7 +10,7 @@ describe('the imports of src/', () => {
 
   it('should be read from every file, each resolving to a file of src/', () => {
     expect(src.size).toBeGreaterThan(40);
-    expect(src.get('service.ts')).toContain('pipeline/inspect.ts');
+    expect(src.get('service/inspection.ts')).toContain('pipeline/inspect.ts');
     expect(unresolvedImports(src)).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thresholdFor } from '../../src/pipeline/threshold.js';
+import { hasClassThreshold, thresholdFor } from '../../src/pipeline/threshold.js';
 import type { ModelSidecar } from '../../src/types.js';
 
 const sidecar: ModelSidecar = {
@@ -33,5 +33,17 @@ describe('thresholdFor', () => {
   it('does not mistake inherited object keys for classes', () => {
     expect(thresholdFor({}, 'constructor', sidecar)).toBe(0.6);
     expect(thresholdFor({}, 'toString', sidecar)).toBe(0.6);
+  });
+});
+
+describe('hasClassThreshold', () => {
+  it('says yes for a calibrated class, a threshold of 0 included', () => {
+    expect(hasClassThreshold(sidecar, 'bolt')).toBe(true);
+    expect(hasClassThreshold(sidecar, 'zero')).toBe(true);
+  });
+
+  it('says no for an unknown class and for inherited object keys', () => {
+    expect(hasClassThreshold(sidecar, 'washer')).toBe(false);
+    expect(hasClassThreshold(sidecar, 'constructor')).toBe(false);
   });
 });

@@ -1,0 +1,21 @@
+import type { ModelConfig } from '../config.js';
+import { InferenceEngine } from '../pipeline/engine.js';
+import { EngineSupervisor } from '../pipeline/supervisor.js';
+import type { MqttSink } from '../sinks/mqtt.js';
+import type { Logger } from '../types.js';
+
+/** Opens the configured model in a new inference worker; called once at start and again for every replacement. */
+export const modelOpener = (model: ModelConfig, logger: Logger) => () =>
+  InferenceEngine.open({ modelPath: model.path, providers: model.providers, threads: model.threads, logger });
+
+/**
+ * From here a worker that dies or hangs is replaced; repeated failure shows as `degraded` on the status topic.
+ */
+export function superviseModel(engine: InferenceEngine, open: () => Promise<InferenceEngine>, model: ModelConfig, sink: MqttSink, logger: Logger): EngineSupervisor {
+  return new EngineSupervisor(engine, {
+    open,
+    logger,
+    runTimeoutMs: model.runTimeoutMs,
+    onHealth: (h) => sink.setHealth(h.state === 'healthy' ? { state: 'online' } : { state: 'degraded', reason: h.reason }),
+  });
+}

@@ -1,0 +1,18 @@
+import type { Config } from '../config.js';
+import type { EmbeddedBroker } from '../sinks/broker.js';
+import { MqttSink } from '../sinks/mqtt.js';
+import type { NodeInfo } from '../sinks/payload.js';
+import type { Logger } from '../types.js';
+import { openOutboxStore } from './outbox-store.js';
+
+/**
+ * The MQTT sink, connected to the embedded broker (with its credentials) when it runs, else to `mqtt.url`.
+ * Waits for the embedded broker's connection; an external broker that is down at start is not fatal: verdicts queue
+ * until it is reachable.
+ */
+export async function openSink(cfg: Config, broker: EmbeddedBroker | undefined, info: NodeInfo, logger: Logger): Promise<MqttSink> {
+  const mqtt = broker ? { ...cfg.mqtt, username: cfg.embeddedBroker.username, password: cfg.embeddedBroker.password } : cfg.mqtt;
+  const sink = new MqttSink({ mqtt, url: broker?.url, info, logger, store: openOutboxStore(cfg.mqtt.queue) });
+  if (broker) await sink.ready();
+  return sink;
+}

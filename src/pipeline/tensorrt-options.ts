@@ -12,8 +12,7 @@
  * `tensorrtUndeliverable` names what it would drop, and the session refuses to start TensorRT with them.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import type { ProviderName } from '../config.js';
-import type { TensorrtSettings } from '../types.js';
+import type { ProviderName, TensorrtSettings } from '../types.js';
 
 export interface ProviderContext {
   readonly tensorrt: TensorrtSettings;

@@ -11,8 +11,8 @@
  * nvvidconv only converts (NV12 in NVMM → RGBA in system memory, at the source size) and `videoscale add-borders`
  * fits it on the CPU, as in the software path. Give a crop to keep 1080p scaling off the CPU.
  */
-import type { Crop, LaunchOutput } from './launch.js';
-import { fraction, quoted, sinkName } from './launch.js';
+import type { Crop } from '../types.js';
+import { fraction, quoted, sinkName, type LaunchOutput } from './launch.js';
 import { fittedSize } from './letterbox.js';
 import type { SourceSpec } from './uri.js';
 

@@ -8,12 +8,17 @@ import { createLogger } from './log.js';
 import { packageVersion } from './package-root.js';
 import { startService } from './service.js';
 import { formatVerdict } from './verdict-line.js';
+import { doctor } from './doctor/doctor.js';
+import { formatFindings } from './doctor/findings.js';
 
 const usage = `uniad-edge — UniAD anomaly inspection for every camera of a line, verdicts over MQTT
 
 Usage:
   uniad-edge run --config FILE     run the service with a YAML config (see config.example.yaml)
   uniad-edge check --config FILE   validate the config and the model against the contract, then exit
+  uniad-edge doctor [--config FILE] [--root DIR]
+                                   what this box has and lacks (JetPack, CUDA, TensorRT, onnxruntime providers,
+                                   NVMM decoders; with --config also cameras, broker, state folder, engine cache)
   uniad-edge demo [--seconds N] [--port N] [--ws-port N] [--dashboard-port N]
                                    shipped demo model + demo line video + embedded broker; prints verdicts
   uniad-edge evaluate [--model FILE] [--benchmark DIR] [--unseen DIR] [--out FILE] [--threads N]
@@ -26,6 +31,7 @@ Options:
   --port N            demo: embedded broker's MQTT port (default 1883)
   --ws-port N         demo: embedded broker's WebSocket port (default 8883)
   --dashboard-port N  demo: dashboard's HTTP port (default 8080)
+  --root DIR          doctor: inspect the system under DIR instead of / (a copied or fixture tree)
   --model FILE        evaluate: ONNX model with its sidecar (default: the shipped demo model)
   --benchmark DIR     evaluate: a folder built by python -m models.benchmark.build
   --unseen DIR        evaluate: a folder built by python -m models.benchmark.unseen_defects
@@ -57,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
         port: { type: 'string' },
         'ws-port': { type: 'string' },
         'dashboard-port': { type: 'string' },
+        root: { type: 'string' },
         model: { type: 'string' },
         benchmark: { type: 'string' },
         unseen: { type: 'string' },
@@ -83,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'evaluate') return evaluateCommand(values);
+  if (command === 'doctor') return runDoctor(values.config, values.root);
   try {
     let cfg: Config;
     let seconds: number | undefined;
@@ -107,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(usage);
         return 2;
       default:
-        throw uniadError('USAGE', `unknown command "${command}" (use run, check, demo or evaluate)`);
+        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo or evaluate)`);
     }
     const level = (values['log-level'] ?? cfg.log.level) as Config['log']['level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw uniadError('USAGE', `--log-level must be debug, info, warn or error, got "${level}"`);
@@ -169,6 +177,18 @@ async function evaluateCommand(values: { model?: string; benchmark?: string; uns
       print: (line) => process.stdout.write(`${line}\n`),
     });
     return 0;
+  } catch (err) {
+    process.stderr.write(`uniad-edge: ${err instanceof UniadError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    return err instanceof UniadError && err.code === 'USAGE' ? 2 : 1;
+  }
+}
+
+/** `doctor`: prints one line per finding; exit status 1 when something the service needs is missing. */
+async function runDoctor(configPath: string | undefined, root: string | undefined): Promise<number> {
+  try {
+    const findings = await doctor({ ...(root ? { root } : {}), ...(configPath ? { config: loadConfig(configPath) } : {}) });
+    process.stdout.write(`${formatFindings(findings)}\n`);
+    return findings.some((f) => f.status === 'missing') ? 1 : 0;
   } catch (err) {
     process.stderr.write(`uniad-edge: ${err instanceof UniadError ? err.message : ((err as Error).stack ?? String(err))}\n`);
     return err instanceof UniadError && err.code === 'USAGE' ? 2 : 1;

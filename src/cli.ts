@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { calibrateCommand } from './calibrate/command.js';
 import { loadConfig, type Config } from './config.js';
 import { demoConfig, demoFiles } from './demo.js';
 import { evaluateModel } from './evaluation/command.js';
@@ -23,6 +24,9 @@ Usage:
                                    shipped demo model + demo line video + embedded broker; prints verdicts
   uniad-edge evaluate [--model FILE] [--benchmark DIR] [--unseen DIR] [--out FILE] [--threads N]
                                    image and pixel AUROC of the model on built test folders, through the runtime
+  uniad-edge calibrate --model M --images DIR [--defects DIR] --target-false-reject R --out FILE
+                                   thresholds per product (and camera) for a false-reject rate R on normal
+                                   images, with a markdown report and score plots next to FILE
   uniad-edge --help | --version
 
 Options:
@@ -36,7 +40,10 @@ Options:
   --benchmark DIR     evaluate: a folder built by python -m models.benchmark.build
   --unseen DIR        evaluate: a folder built by python -m models.benchmark.unseen_defects
   --out FILE          evaluate: write the sidecar's "evaluation" block (AUROC in percent) as JSON
-  --threads N         evaluate: onnxruntime threads (default: onnxruntime's choice)
+  --threads N         evaluate, calibrate: onnxruntime threads (default: onnxruntime's choice)
+  calibrate: --model FILE.onnx, --images DIR (<product>/*.png, <product>/<camera>/*.png),
+             --defects DIR (<product>/**/*.png), --target-false-reject R (e.g. 0.001), --out thresholds.json,
+             --providers LIST (default tensorrt,cuda,cpu)
   --quiet             do not print verdicts to stdout
   --log-level LEVEL   debug, info, warn, error (overrides the config)
 
@@ -67,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
         model: { type: 'string' },
         benchmark: { type: 'string' },
         unseen: { type: 'string' },
+        images: { type: 'string' },
+        defects: { type: 'string' },
+        'target-false-reject': { type: 'string' },
+        providers: { type: 'string' },
         out: { type: 'string' },
         threads: { type: 'string' },
         quiet: { type: 'boolean', default: false },
@@ -91,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = positionals[0];
   if (command === 'evaluate') return evaluateCommand(values);
   if (command === 'doctor') return runDoctor(values.config, values.root);
+  if (command === 'calibrate') return calibrateCommand(values);
   try {
     let cfg: Config;
     let seconds: number | undefined;
@@ -115,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(usage);
         return 2;
       default:
-        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo or evaluate)`);
+        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo, evaluate or calibrate)`);
     }
     const level = (values['log-level'] ?? cfg.log.level) as Config['log']['level'];
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw uniadError('USAGE', `--log-level must be debug, info, warn or error, got "${level}"`);

@@ -24,6 +24,8 @@ const table = {
   BROKER_LISTEN: (listener: string, host: string, port: string, why: string) => `embedded broker: cannot listen (${listener}) on ${host}:${port}: ${why} (free the port, or set embeddedBroker.port / wsPort; 0 picks a free one)`,
   OUTBOX_STORE: (path: string, why: string) => `mqtt offline queue: "${path}": ${why} (the folder must be writable by the service; delete a corrupt queue file to start empty)`,
   EVAL_DATA: (path: string, why: string) => `evaluate: "${path}" ${why} (pass a folder built by python -m models.benchmark.build or models.benchmark.unseen_defects)`,
+  THRESHOLDS_FILE: (path: string, why: string) => `thresholds file "${path}": ${why} (write it with uniad-edge calibrate, or fix thresholdsFile in the config)`,
+  CALIBRATE: (why: string) => `calibrate: ${why}`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

@@ -140,3 +140,19 @@ export interface TensorrtSettings {
 
 /** How a camera decodes: `nvmm` = Jetson hardware decoder and NVMM buffers, `software` = decodebin on the CPU. */
 export type DecoderChoice = 'auto' | 'software' | 'nvmm';
+
+/**
+ * Thresholds measured by `uniad-edge calibrate` for one model (config `thresholdsFile`). Precedence in the service,
+ * highest first: a live set over MQTT > the camera's `threshold` in config > this file (camera entry, then product
+ * entry) > the model's sidecar.
+ */
+export interface ThresholdsFile {
+  /** `<name>@<version>` the scores were measured with: the file applies to that model only. */
+  readonly model: string;
+  /** The false-reject rate on normal images the thresholds were set for. */
+  readonly targetFalseReject: number;
+  /** Product → threshold. */
+  readonly products: Readonly<Record<string, number>>;
+  /** Camera id → product → threshold, from images of that camera. */
+  readonly cameras: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}

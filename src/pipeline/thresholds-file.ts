@@ -1,0 +1,39 @@
+/** Reads and validates a thresholds file (what `uniad-edge calibrate` writes; types.ts `ThresholdsFile`). */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { uniadError } from '../errors.js';
+import type { ThresholdsFile } from '../types.js';
+
+const threshold = z.number().finite().positive();
+
+const schema = z.object({
+  model: z.string().min(1),
+  targetFalseReject: z.number().gt(0).lt(1),
+  products: z.record(threshold),
+  cameras: z.record(z.record(threshold)).default({}),
+});
+
+export function parseThresholdsFile(doc: unknown, path: string): ThresholdsFile {
+  const result = schema.safeParse(doc);
+  if (!result.success) {
+    const why = result.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+    throw uniadError('THRESHOLDS_FILE', path, why);
+  }
+  return result.data;
+}
+
+export function loadThresholdsFile(path: string): ThresholdsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw uniadError('THRESHOLDS_FILE', path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw uniadError('THRESHOLDS_FILE', path, `not valid JSON: ${(err as Error).message}`);
+  }
+  return parseThresholdsFile(doc, path);
+}

@@ -15,6 +15,18 @@ const shown = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}â€
 
 const idPattern = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * A number in [min, max] (finite; an integer when `int`). `why` says what the field does and what goes wrong out of
+ * range; the error shows the value, the range and why (see `describe`).
+ */
+function range(min: number, max: number, unit: string, why: string, int = false) {
+  const message = `out of range: ${int ? 'whole numbers ' : ''}${min} to ${max}${unit} â€” ${why}`;
+  const n = z.number().finite(message);
+  return (int ? n.int(message) : n).min(min, message).max(max, message);
+}
+
+const portRange = () => range(0, 65535, '', 'a TCP port; 0 picks a free one', true);
+
 /** site, node, line, camera id: each one MQTT topic level. MQTT's rule that is broken is named first, it says more. */
 const topicLevel = z.string().superRefine((v, ctx) => {
   const problem = topicPartProblem(v, false) ?? (idPattern.test(v) ? undefined : 'has a character other than letters, digits, "_" and "-"');
@@ -29,10 +41,10 @@ const topicPrefix = z.string().superRefine((v, ctx) => {
 
 const crop: z.ZodType<Crop> = z
   .object({
-    x: z.number().int().nonnegative(),
-    y: z.number().int().nonnegative(),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
+    x: range(0, 16_384, ' px', 'a pixel position in the camera image', true),
+    y: range(0, 16_384, ' px', 'a pixel position in the camera image', true),
+    width: range(1, 16_384, ' px', 'a size in camera pixels', true),
+    height: range(1, 16_384, ' px', 'a size in camera pixels', true),
   })
   .strict();
 
@@ -43,20 +55,20 @@ const camera = z
     product: z.string().min(1, 'name the product class this camera inspects'),
     source: z.string().min(1, 'give a source URI (rtsp://, file://, v4l2:///dev/videoN, test:)'),
     crop: crop.optional(),
-    threshold: z.number().positive().optional(),
+    threshold: range(1e-9, 1e9, '', 'an anomaly score: at or above it a part is rejected; 0 or less would reject every part').optional(),
     /** Re-open a file source at its end instead of reporting it ended (demo videos). */
     loop: z.boolean().default(false),
     /** Play a file at its own frame rate, like a camera (frames dropped when the model falls behind), instead of every frame. */
     live: z.boolean().optional(),
     /** Cap the frame rate taken from the camera; omitted = as the camera sends. */
-    fps: z.number().positive().max(240).optional(),
+    fps: range(0.1, 240, ' frames/s', 'a cap on the frames taken from the camera; omit it to take what the camera sends').optional(),
     /**
      * Overload policy when frames arrive faster than the model (src/pipeline/overload.ts): `drop-oldest` lets up to 32
      * frames wait and sheds the oldest; `keep-latest` lets only the newest frame wait. Shed frames get `deadline` verdicts.
      */
     overload: z.enum(['drop-oldest', 'keep-latest']).default('drop-oldest'),
     /** Seconds with no frame before the camera is restarted. */
-    watchdogSeconds: z.number().positive().default(10),
+    watchdogSeconds: range(1, 3600, ' s', 'a camera with no frame for this long is restarted; shorter restarts a camera that is merely slow to start, forever').default(10),
     /**
      * `nvmm`: Jetson hardware decoder and NVMM buffers (src/sources/launch-nvmm.ts); `software`: decodebin on the CPU;
      * `auto`: nvmm where the NVIDIA GStreamer elements are installed, else software (one log line says so).
@@ -71,8 +83,8 @@ const tensorrt = z
     fp16: z.boolean().default(true),
     engineCache: z.boolean().default(true),
     timingCache: z.boolean().default(true),
-    workspaceMb: z.number().int().positive().max(1_048_576).optional(),
-    builderOptimizationLevel: z.number().int().min(0).max(5).optional(),
+    workspaceMb: range(1, 1_048_576, ' MB', 'memory TensorRT may use to build the engine', true).optional(),
+    builderOptimizationLevel: range(0, 5, '', "TensorRT's builder optimisation levels", true).optional(),
   })
   .strict()
   .default({});
@@ -81,14 +93,14 @@ const model = z
   .object({
     path: z.string().min(1),
     providers: z.array(z.enum(providerNames)).nonempty().default(['tensorrt', 'cuda', 'cpu']),
-    batchMaxSize: z.number().int().positive().max(256).default(8),
-    batchMaxWaitMs: z.number().nonnegative().max(10_000).default(20),
-    deadlineMs: z.number().positive().default(2000),
+    batchMaxSize: range(1, 256, ' frames', 'frames of all cameras scored together', true).default(8),
+    batchMaxWaitMs: range(0, 10_000, ' ms', 'how long a batch waits to fill; every frame waits up to this long before scoring').default(20),
+    deadlineMs: range(10, 600_000, ' ms', 'a frame not inspected this long after capture gets a fail-safe verdict; the actuator needs the answer sooner than minutes').default(2000),
     failSafe: z.enum(['reject', 'pass']).default('reject'),
     /** A run still going after this long has hung the worker: its frames get `error` verdicts and a new worker takes over. */
-    runTimeoutMs: z.number().positive().default(30_000),
+    runTimeoutMs: range(10, 3_600_000, ' ms', 'a batch running longer is abandoned with fail-safe verdicts and a new worker started').default(30_000),
     /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
-    threads: z.number().int().nonnegative().default(0),
+    threads: range(0, 1024, '', "onnxruntime's intra-op threads; 0 = its default", true).default(0),
     tensorrt,
   })
   .strict();
@@ -111,7 +123,7 @@ const mqtt = z
         store: z.enum(['disk', 'memory']).default('disk'),
         /** Folder of the disk queue; default `queue/` in the state folder (stateDir). */
         dir: z.string().optional(),
-        maxMessages: z.number().int().positive().default(100_000),
+        maxMessages: range(1, 1_000_000, ' messages', 'the queue is also held in memory (about 0.5 KB a message): a bigger one can exhaust it', true).default(100_000),
       })
       .strict()
       .default({}),
@@ -119,7 +131,7 @@ const mqtt = z
       .object({
         enabled: z.boolean().default(true),
         /** At most one heatmap per camera per this many ms. */
-        minIntervalMs: z.number().nonnegative().default(1000),
+        minIntervalMs: range(0, 3_600_000, ' ms', 'at most one heatmap per camera in this time').default(1000),
         /** Also publish heatmaps of frames that passed. */
         includeOk: z.boolean().default(false),
       })
@@ -140,8 +152,8 @@ const brokerUser = z
 const embedded = z
   .object({
     host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(1883),
-    wsPort: z.number().int().min(0).max(65535).default(8883),
+    port: portRange().default(1883),
+    wsPort: portRange().default(8883),
     /** Shorthand for one user with role `service`: what the service connects with. */
     username: z.string().min(1).optional(),
     password: z.string().optional(),
@@ -153,7 +165,8 @@ const embedded = z
   .strict()
   .default({});
 
-const schema = z
+/** The config file's schema (zod); `parseConfig` is what callers want. */
+export const configSchema = z
   .object({
     /** Folder for everything kept between runs (queue, lock, archive, ...); default in src/state-dir.ts. */
     stateDir: z.string().min(1, 'give a folder, or leave stateDir out for the default').optional(),
@@ -168,7 +181,7 @@ const schema = z
       .object({
         enabled: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(8080),
+        port: portRange().default(8080),
         /** MQTT-over-WebSocket URL the browser uses; default the embedded broker's. Needed with an external broker. */
         mqttWsUrl: z.string().regex(/^wss?:\/\//, 'use ws:// or wss://').optional(),
       })
@@ -177,7 +190,7 @@ const schema = z
   })
   .strict();
 
-type Parsed = z.infer<typeof schema>;
+type Parsed = z.infer<typeof configSchema>;
 export type CameraConfig = Parsed['cameras'][number] & { readonly spec: SourceSpec };
 export type ModelConfig = Parsed['model'];
 export type MqttConfig = Parsed['mqtt'] & { readonly prefix: string };
@@ -194,8 +207,14 @@ function fieldName(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
-function describe(issue: z.ZodIssue): string {
+/** The value at `path` in the document as written (for messages). */
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), doc);
+}
+
+function describe(issue: z.ZodIssue, doc: unknown): string {
   const field = fieldName(issue.path) || '(top level)';
+  if (issue.message.startsWith('out of range:')) return `${field}: ${String(valueAt(doc, issue.path))} is ${issue.message}`;
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (remove, or check the spelling against config.example.yaml)`;
@@ -212,8 +231,8 @@ function describe(issue: z.ZodIssue): string {
 
 /** Validates an already-parsed YAML document. Relative paths resolve against `baseDir` (the config file's folder). */
 export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
-  const result = schema.safeParse(doc ?? {});
-  if (!result.success) throw uniadError('CONFIG_INVALID', result.error.issues.map(describe).join('; '));
+  const result = configSchema.safeParse(doc ?? {});
+  if (!result.success) throw uniadError('CONFIG_INVALID', result.error.issues.map((issue) => describe(issue, doc)).join('; '));
   const cfg = result.data;
 
   const ids = new Set<string>();
@@ -221,6 +240,14 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     if (ids.has(cam.id)) throw uniadError('CONFIG_INVALID', `cameras[${i}].id: "${cam.id}" is used by another camera (camera ids must be unique)`);
     ids.add(cam.id);
   });
+  cfg.cameras.forEach((cam, i) => {
+    if (cam.fps !== undefined && cam.watchdogSeconds < 2 / cam.fps) {
+      throw uniadError('CONFIG_INVALID', `cameras[${i}].watchdogSeconds: ${cam.watchdogSeconds} s is less than two frames at fps ${cam.fps} (${2 / cam.fps} s): the camera would be restarted between frames (raise watchdogSeconds or fps)`);
+    }
+  });
+  if (cfg.model.batchMaxWaitMs >= cfg.model.deadlineMs) {
+    throw uniadError('CONFIG_INVALID', `model.batchMaxWaitMs: ${cfg.model.batchMaxWaitMs} ms is not below model.deadlineMs (${cfg.model.deadlineMs} ms): frames would miss their deadline waiting for a batch (lower batchMaxWaitMs)`);
+  }
   const cameras = cfg.cameras.map((cam, i) => ({ ...cam, spec: parseSourceUri(cam.source, `cameras[${i}].source`, baseDir) }));
   const prefix = cfg.mqtt.prefix ?? `uniad/${cfg.site}`;
   // the longest topics this node publishes to or takes commands on

@@ -47,7 +47,7 @@ describe('uniad-edge command', () => {
     const path = config('bad.yaml', `${camera}model: { path: m.onnx, batchMaxSize: 0 }\nmqtt: { url: "http://broker" }\n`);
     const r = await cli('check', '--config', path);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('model.batchMaxSize: Number must be greater than 0');
+    expect(r.stderr).toContain('model.batchMaxSize: 0 is out of range: whole numbers 1 to 256 frames');
     expect(r.stderr).toContain('mqtt.url: use mqtt://, mqtts://, ws:// or wss://');
   });
 

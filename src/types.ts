@@ -77,6 +77,8 @@ export interface Verdict {
   /** null when the frame was never scored (deadline, error). */
   readonly score: number | null;
   readonly threshold: number;
+  /** score / threshold: 1.0 at the threshold, one scale across products for people; null when not scored. */
+  readonly normalizedScore: number | null;
   readonly reject: boolean;
   readonly reason: Reason;
   /** `<name>@<version>` of the model that decided. */

@@ -1,4 +1,5 @@
 import type { FailSafe, Frame, Inference, Verdict } from '../types.js';
+import { normalizedScore } from './threshold-sources.js';
 
 /** Unique across cameras and service runs (runId), stable for one frame: subscribers deduplicate on it. */
 export function verdictId(frame: Frame, runId: string): string {
@@ -25,7 +26,7 @@ function base(frame: Frame, modelId: string, runId: string, threshold: number, n
  */
 export function decide(frame: Frame, inference: Inference, threshold: number, modelId: string, runId: string, now: number): Verdict {
   const reject = inference.score >= threshold;
-  return { ...base(frame, modelId, runId, threshold, now), score: inference.score, reject, reason: reject ? 'anomaly' : 'ok' };
+  return { ...base(frame, modelId, runId, threshold, now), score: inference.score, normalizedScore: normalizedScore(inference.score, threshold), reject, reason: reject ? 'anomaly' : 'ok' };
 }
 
 /** The verdict on a frame that was never scored: the configured fail-safe decides. */
@@ -38,5 +39,5 @@ export function failSafeVerdict(
   runId: string,
   now: number,
 ): Verdict {
-  return { ...base(frame, modelId, runId, threshold, now), score: null, reject: failSafe === 'reject', reason };
+  return { ...base(frame, modelId, runId, threshold, now), score: null, normalizedScore: null, reject: failSafe === 'reject', reason };
 }

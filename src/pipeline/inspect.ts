@@ -8,6 +8,7 @@ import { takeFair } from './fair-batch.js';
 import { nonFiniteOutput } from './finite.js';
 import { shedOverload, type OverloadPolicy } from './overload.js';
 import { preciseNow } from './precise-clock.js';
+import type { ModelRef } from './threshold-sources.js';
 
 /** What inspect needs of the engine (InferenceEngine satisfies it). */
 export interface Scorer {
@@ -22,7 +23,11 @@ export interface InspectOptions {
   /** A frame that has not started inference this many ms after capture gets a fail-safe `deadline` verdict. */
   readonly deadlineMs: number;
   readonly failSafe: FailSafe;
-  readonly thresholdFor: (frame: Frame) => number;
+  /**
+   * The threshold of a frame scored (or, for fail-safe verdicts, not scored) by `model`: the model a batch STARTED on,
+   * so a verdict's `model` and `threshold` belong together even when the model is swapped during the run.
+   */
+  readonly thresholdFor: (frame: Frame, model: ModelRef) => number;
   /** Distinguishes service runs in verdict ids. */
   readonly runId: string;
   /** Frames of one camera waiting for the busy engine, at most (`drop-oldest`); beyond it they are shed at once. */
@@ -82,9 +87,11 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
       let sweep: Subscription | null = null;
       let closed = false;
 
-      const failed = (frames: readonly Frame[], reason: 'deadline' | 'error') => {
+      const currentModel = (): ModelRef => ({ id: engine.modelId, sidecar: engine.sidecar });
+
+      const failed = (frames: readonly Frame[], reason: 'deadline' | 'error', model = currentModel()) => {
         for (const frame of frames) {
-          const verdict = failSafeVerdict(frame, reason, failSafe, options.thresholdFor(frame), engine.modelId, runId, now());
+          const verdict = failSafeVerdict(frame, reason, failSafe, options.thresholdFor(frame, model), model.id, runId, now());
           subscriber.next({ verdict, frame, ...times(frame) });
         }
       };
@@ -109,6 +116,8 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
 
       const score = (batch: Frame[]) => {
         running = true;
+        // Read with the call, in the same tick: a supervisor starts the run on the engine that is current now.
+        const model = currentModel();
         engine
           .run(batch)
           .then(
@@ -119,15 +128,15 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
                 const inference = inferences[i]!;
                 const nonFinite = nonFiniteOutput(inference);
                 options.onScored?.(frame, nonFinite);
-                if (nonFinite !== undefined) failed([frame], 'error');
-                else subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame), engine.modelId, runId, now()), frame, inference, ...times(frame) });
+                if (nonFinite !== undefined) failed([frame], 'error', model);
+                else subscriber.next({ verdict: decide(frame, inference, options.thresholdFor(frame, model), model.id, runId, now()), frame, inference, ...times(frame) });
               });
             },
             (err: unknown) => {
               running = false;
               if (closed) return;
               logger.warn('inference run failed; its frames get fail-safe verdicts', { frames: batch.length, error: (err as Error).message });
-              failed(batch, 'error');
+              failed(batch, 'error', model);
             },
           )
           .then(pump)

@@ -48,7 +48,11 @@ export interface SupervisorStats {
 }
 
 export class EngineSupervisor implements Scorer {
-  readonly sidecar: ModelSidecar;
+  /** The cameras' frame size: fixed for the run, a replacement model must take it. */
+  private readonly input: ModelSidecar['input'];
+  /** The sidecar of the current (or, while none runs, the last) engine. */
+  private current: ModelSidecar;
+  private open: () => Promise<SupervisedEngine>;
   private engine: SupervisedEngine | null;
   private failures = 0;
   /** Restarts since the last successful run: the backoff's attempt number. */
@@ -67,13 +71,15 @@ export class EngineSupervisor implements Scorer {
     first: SupervisedEngine,
     private readonly opts: SupervisorOptions,
   ) {
-    this.sidecar = first.sidecar;
+    this.input = first.sidecar.input;
+    this.current = first.sidecar;
+    this.open = opts.open;
     this.engine = first;
     this.watch(first);
   }
 
   get modelId(): string {
-    return this.engine?.modelId ?? `${this.sidecar.name}@${this.sidecar.version}`;
+    return this.engine?.modelId ?? `${this.current.name}@${this.current.version}`;
   }
 
   get provider(): string {
@@ -110,6 +116,39 @@ export class EngineSupervisor implements Scorer {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  get sidecar(): ModelSidecar {
+    return this.current;
+  }
+
+  /**
+   * Swaps in another model (or the same file, changed): opens it in a new worker with `open`, which also reopens it
+   * after any later failure, then closes the old worker once its queued runs finish. Runs already started finish on
+   * the old model and are reported with it (inspect reads the model with each run). Rejects, and keeps the old
+   * model, when the new one does not load or takes another frame size than the cameras deliver.
+   */
+  async replace(open: () => Promise<SupervisedEngine>): Promise<void> {
+    const engine = await open();
+    const wrongSize = this.sizeMismatch(engine);
+    if (wrongSize !== undefined || this.closing) {
+      await engine.close();
+      if (wrongSize !== undefined) throw uniadError('INFERENCE', wrongSize);
+      return;
+    }
+    const old = this.engine;
+    this.engine = engine;
+    this.current = engine.sidecar;
+    this.open = open;
+    this.watch(engine);
+    this.opts.logger.info('model replaced', { model: engine.modelId, provider: engine.provider, was: old?.modelId ?? 'none (restarting)' });
+    await old?.close();
+  }
+
+  private sizeMismatch(engine: SupervisedEngine): string | undefined {
+    const { width, height } = this.input;
+    const got = engine.sidecar.input;
+    return got.width === width && got.height === height ? undefined : `the model ${engine.modelId} takes ${got.width}x${got.height}, the cameras deliver ${width}x${height} (restart the service to change the input size)`;
   }
 
   /** Stops restarting and closes the current worker, letting its queued runs finish. */
@@ -163,19 +202,20 @@ export class EngineSupervisor implements Scorer {
     this.restarts += 1;
     let engine: SupervisedEngine;
     try {
-      engine = await this.opts.open();
+      engine = await this.open();
     } catch (err) {
       this.failed(`reloading the model failed: ${(err as Error).message}`);
       return this.scheduleRestart();
     }
-    const { width, height } = this.sidecar.input;
-    if (engine.sidecar.input.width !== width || engine.sidecar.input.height !== height) {
+    const wrongSize = this.sizeMismatch(engine);
+    if (wrongSize !== undefined) {
       await engine.close();
-      this.failed(`the reloaded model takes ${engine.sidecar.input.width}x${engine.sidecar.input.height}, the cameras deliver ${width}x${height} (restart the service to change the model)`);
+      this.failed(wrongSize);
       return this.scheduleRestart();
     }
     if (this.closing) return void (await engine.close());
     this.engine = engine;
+    this.current = engine.sidecar;
     this.watch(engine);
     this.opts.logger.info('inference worker restarted', { model: engine.modelId, provider: engine.provider, restarts: this.restarts });
   }

@@ -2,7 +2,7 @@
  * MQTT payloads of the contract, as JSON text. Pure.
  *
  * The verdict payload has exactly the contract fields (id, camera, line, seq, capturedAt, decidedAt, score,
- * threshold, reject, reason, model) plus `product`, in that order, whatever else a Verdict object carries.
+ * threshold, reject, reason, model) plus `product` and `normalizedScore`, in that order, whatever else a Verdict object carries.
  */
 import type { Verdict } from '../types.js';
 
@@ -17,6 +17,7 @@ export function verdictPayload(v: Verdict): string {
     decidedAt: v.decidedAt,
     score: v.score,
     threshold: v.threshold,
+    normalizedScore: v.normalizedScore,
     reject: v.reject,
     reason: v.reason,
     model: v.model,

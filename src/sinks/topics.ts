@@ -8,6 +8,11 @@ import { uniadError } from '../errors.js';
  *   <prefix>/<line>/<camera>/reject    QoS 1   rejects only (what an actuator subscribes to)
  *   <prefix>/<line>/<camera>/heatmap   QoS 0   PNG
  *   <prefix>/status/<node>             QoS 1   retained online/offline, also the last will
+ *   <prefix>/<line>/<camera>/threshold/set   QoS 1   command (operator): {"threshold": N}
+ *   <prefix>/<line>/<camera>/threshold       QoS 1   retained: the threshold in force, echoed after every change
+ *   <prefix>/<line>/recipe             QoS 1   retained command (operator): {"product": "..."}
+ *   <prefix>/<line>/<camera>/shadow/verdict  QoS 1   a candidate model's verdicts, never acted on
+ *   <prefix>/shadow/<node>             QoS 1   retained: the shadow model's running summary
  */
 
 export type EventKind = 'verdict' | 'reject' | 'heatmap';
@@ -65,4 +70,34 @@ export function statusTopic(prefix: string, node: string): string {
 /** Subscription filter for one kind on every line and camera under `prefix`, e.g. `uniad/site/+/+/reject`. */
 export function eventFilter(prefix: string, kind: EventKind): string {
   return `${prefix}/+/+/${kind}`;
+}
+
+/** `<prefix>/<line>/<camera>/threshold`: retained, the threshold in force. */
+export function thresholdTopic(prefix: string, line: string, camera: string): string {
+  return `${prefix}/${level('line', line)}/${level('camera', camera)}/threshold`;
+}
+
+/** `<prefix>/<line>/<camera>/threshold/set`: the operator's command. */
+export function thresholdSetTopic(prefix: string, line: string, camera: string): string {
+  return `${thresholdTopic(prefix, line, camera)}/set`;
+}
+
+/** `<prefix>/<line>/recipe`: retained, the product the line's cameras inspect. */
+export function recipeTopic(prefix: string, line: string): string {
+  return `${prefix}/${level('line', line)}/recipe`;
+}
+
+/** The filters the service subscribes to for commands. */
+export function commandFilters(prefix: string): string[] {
+  return [`${prefix}/+/+/threshold/set`, `${prefix}/+/recipe`];
+}
+
+/** `<prefix>/<line>/<camera>/shadow/verdict`: a candidate model's verdicts. */
+export function shadowVerdictTopic(prefix: string, line: string, camera: string): string {
+  return `${prefix}/${level('line', line)}/${level('camera', camera)}/shadow/verdict`;
+}
+
+/** `<prefix>/shadow/<node>`: retained summary of the shadow model against the live one. */
+export function shadowSummaryTopic(prefix: string, node: string): string {
+  return `${prefix}/shadow/${level('node', node)}`;
 }

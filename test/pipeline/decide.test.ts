@@ -19,10 +19,17 @@ describe('decide', () => {
       decidedAt: 1500,
       score: 0.8,
       threshold: 0.7,
+      normalizedScore: 0.8 / 0.7,
       reject: true,
       reason: 'anomaly',
       model: 'tiny@1.0.0',
     });
+  });
+
+  it('gives the score on the threshold\'s scale: 1.0 at the threshold, null when never scored', () => {
+    expect(decide(frame, scored(0.7), 0.7, 'm@1', 'run1', 0).normalizedScore).toBe(1);
+    expect(decide(frame, scored(0.35), 0.7, 'm@1', 'run1', 0).normalizedScore).toBe(0.5);
+    expect(failSafeVerdict(frame, 'deadline', 'reject', 0.7, 'm@1', 'run1', 0).normalizedScore).toBeNull();
   });
 
   it('passes a score below the threshold as ok', () => {

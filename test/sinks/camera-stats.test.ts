@@ -12,6 +12,7 @@ const verdict = (camera: string, capturedAt: number, reason: Reason = 'ok'): Ver
   decidedAt: capturedAt,
   score: reason === 'ok' || reason === 'anomaly' ? 0.1 : null,
   threshold: 0.5,
+  normalizedScore: reason === 'ok' || reason === 'anomaly' ? 0.2 : null,
   reject: reason !== 'ok',
   reason,
   model: 'm@1',

@@ -38,7 +38,7 @@ describe('embedded broker (aedes) with the MQTT sink', () => {
     const [online] = sub.json('status/edge1');
     expect(online).toMatchObject({ state: 'online', node: 'edge1', model: 'uniad-demo@1.0.0', cameras: ['cam1', 'cam2'], version: '0.1.0' });
     const verdicts = sub.json('verdict');
-    expect(Object.keys(verdicts[0]!)).toEqual(['id', 'camera', 'line', 'product', 'seq', 'capturedAt', 'decidedAt', 'score', 'threshold', 'reject', 'reason', 'model']);
+    expect(Object.keys(verdicts[0]!)).toEqual(['id', 'camera', 'line', 'product', 'seq', 'capturedAt', 'decidedAt', 'score', 'threshold', 'normalizedScore', 'reject', 'reason', 'model']);
     expect(verdicts.map((v) => [v.id, v.reject, v.reason])).toEqual([['cam1:s1:0', false, 'ok'], ['cam1:s1:1', true, 'anomaly']]);
     expect(sub.json('reject')).toEqual([verdicts[1]]);
     expect(sub.on('verdict')[0]!.qos).toBe(1);

@@ -28,6 +28,7 @@ export function decision(seq: number, reject = false): Decision {
       decidedAt: 1010 + seq,
       score: reject ? 1.5 : 0.2,
       threshold: 0.8,
+      normalizedScore: reject ? 1.5 / 0.8 : 0.2 / 0.8,
       reject,
       reason: reject ? 'anomaly' : 'ok',
       model: 'uniad-demo@1.0.0',

@@ -14,7 +14,7 @@ function sample(text: string, name: string, labels = ''): number | undefined {
 }
 
 const verdict = (reason: Verdict['reason'], reject: boolean): Verdict => ({
-  id: 'x', camera: 'cam1', line: 'l1', product: 'p', seq: 1, capturedAt: 1000, decidedAt: 1030, score: 0.1, threshold: 0.5, reject, reason, model: 'm@1',
+  id: 'x', camera: 'cam1', line: 'l1', product: 'p', seq: 1, capturedAt: 1000, decidedAt: 1030, score: 0.1, threshold: 0.5, normalizedScore: 0.2, reject, reason, model: 'm@1',
 });
 
 describe('ServiceMetrics', () => {

@@ -8,6 +8,7 @@ import { exitIfStuck, exitOnUnhandled } from './last-resort.js';
 import { createLogger } from './log.js';
 import { packageVersion } from './package-root.js';
 import { startService } from './service.js';
+import { logLevels, type Logger, type LogLevel } from './types.js';
 import { formatVerdict } from './verdict-line.js';
 import { doctor } from './doctor/doctor.js';
 import { formatFindings } from './doctor/findings.js';
@@ -45,7 +46,7 @@ Options:
              --defects DIR (<product>/**/*.png), --target-false-reject R (e.g. 0.001), --out thresholds.json,
              --providers LIST (default tensorrt,cuda,cpu)
   --quiet             do not print verdicts to stdout
-  --log-level LEVEL   debug, info, warn, error (overrides the config)
+  --log-level LEVEL   ${logLevels.join(', ')} (overrides the config)
 
 Signals: SIGTERM or SIGINT stop the cameras, drain the batches in flight, publish "offline" and exit 0.
 `;
@@ -56,6 +57,15 @@ function portOption(name: string, value: string | undefined): number | undefined
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw uniadError('USAGE', `${name} must be a port number 0–65535, got "${value}"`);
   return port;
 }
+
+/** The logger at `--log-level` when given (checked), else at `fallback`. */
+function loggerAt(option: string | undefined, fallback: LogLevel): Logger {
+  const level = option ?? fallback;
+  if (!isLogLevel(level)) throw uniadError('USAGE', `--log-level must be one of ${logLevels.join(', ')}, got "${level}"`);
+  return createLogger(level);
+}
+
+const isLogLevel = (value: string): value is LogLevel => (logLevels as readonly string[]).includes(value);
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -129,9 +139,7 @@ export async function main(argv: string[]): Promise<number> {
       default:
         throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo, evaluate or calibrate)`);
     }
-    const level = (values['log-level'] ?? cfg.log.level) as Config['log']['level'];
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw uniadError('USAGE', `--log-level must be debug, info, warn or error, got "${level}"`);
-    const logger = createLogger(level);
+    const logger = loggerAt(values['log-level'], cfg.log.level);
     exitOnUnhandled(logger);
 
     // A closed stdout (`| head`) ends the printing, not the inspection.
@@ -185,7 +193,7 @@ async function evaluateCommand(values: { model?: string; benchmark?: string; uns
       sets,
       ...(values.out !== undefined ? { out: values.out } : {}),
       ...(threads !== undefined ? { threads } : {}),
-      logger: createLogger((values['log-level'] ?? 'warn') as Config['log']['level']),
+      logger: loggerAt(values['log-level'], 'warn'),
       print: (line) => process.stdout.write(`${line}\n`),
     });
     return 0;

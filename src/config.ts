@@ -6,7 +6,8 @@ import { uniadError } from './errors.js';
 import { maxTopicBytes, topicPartProblem } from './sinks/topics.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
 import { resolveStateDir, statePaths } from './state-dir.js';
-import { providerNames, roleNames, type Crop } from './types.js';
+import { logLevels, providerNames, roleNames, type Crop } from './types.js';
+import { describeIssues, outOfRange } from './zod-issues.js';
 
 export { providerNames, type ProviderName } from './types.js';
 
@@ -17,10 +18,10 @@ const idPattern = /^[A-Za-z0-9_-]+$/;
 
 /**
  * A number in [min, max] (finite; an integer when `int`). `why` says what the field does and what goes wrong out of
- * range; the error shows the value, the range and why (see `describe`).
+ * range; the error shows the value, the range and why (zod-issues.ts).
  */
 function range(min: number, max: number, unit: string, why: string, int = false) {
-  const message = `out of range: ${int ? 'whole numbers ' : ''}${min} to ${max}${unit} — ${why}`;
+  const message = `${outOfRange} ${int ? 'whole numbers ' : ''}${min} to ${max}${unit} — ${why}`;
   const n = z.number().finite(message);
   return (int ? n.int(message) : n).min(min, message).max(max, message);
 }
@@ -176,7 +177,7 @@ export const configSchema = z
     model,
     mqtt,
     embeddedBroker: embedded,
-    log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({}),
+    log: z.object({ level: z.enum(logLevels).default('info') }).strict().default({}),
     dashboard: z
       .object({
         enabled: z.boolean().default(true),
@@ -202,37 +203,10 @@ export interface Config extends Omit<Parsed, 'cameras' | 'mqtt' | 'stateDir'> {
   readonly mqtt: MqttConfig;
 }
 
-/** `cameras[2].source` from zod's path. */
-function fieldName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
-}
-
-/** The value at `path` in the document as written (for messages). */
-function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), doc);
-}
-
-function describe(issue: z.ZodIssue, doc: unknown): string {
-  const field = fieldName(issue.path) || '(top level)';
-  if (issue.message.startsWith('out of range:')) return `${field}: ${String(valueAt(doc, issue.path))} is ${issue.message}`;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (remove, or check the spelling against config.example.yaml)`;
-    case 'invalid_type':
-      return issue.received === 'undefined'
-        ? `${fieldName(issue.path)}: required (add it; see config.example.yaml)`
-        : `${field}: expected ${issue.expected}, got ${issue.received}`;
-    case 'invalid_enum_value':
-      return `${field}: "${String(issue.received)}" is not one of ${issue.options.map((o) => `"${String(o)}"`).join(', ')}`;
-    default:
-      return `${field}: ${issue.message}`;
-  }
-}
-
 /** Validates an already-parsed YAML document. Relative paths resolve against `baseDir` (the config file's folder). */
 export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
   const result = configSchema.safeParse(doc ?? {});
-  if (!result.success) throw uniadError('CONFIG_INVALID', result.error.issues.map((issue) => describe(issue, doc)).join('; '));
+  if (!result.success) throw uniadError('CONFIG_INVALID', describeIssues(result.error, { doc, example: 'config.example.yaml' }));
   const cfg = result.data;
 
   const ids = new Set<string>();

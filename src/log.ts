@@ -1,11 +1,13 @@
 import { fstatSync } from 'node:fs';
-import type { Logger } from './types.js';
-
-export type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+import { logLevels, type Logger, type LogLevel } from './types.js';
 
 /** syslog(3) priorities journald stores for each level: `journalctl -p err` shows errors, `-p warning` adds warnings. */
-export const journalPriority: Readonly<Record<Level, number>> = { debug: 7, info: 6, warn: 4, error: 3 };
+export const journalPriority: Readonly<Record<LogLevel, number>> = { debug: 7, info: 6, warn: 4, error: 3 };
+
+/** A Logger whose every level hands its line to `emit`. */
+export function loggerFrom(emit: (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void): Logger {
+  return Object.fromEntries(logLevels.map((level) => [level, (msg: string, fields?: Record<string, unknown>) => emit(level, msg, fields)])) as unknown as Logger;
+}
 
 /** Keys whose values never reach a log line. */
 const secret = /pass(word)?|secret|token|key$/i;
@@ -37,18 +39,18 @@ export function writesToJournal(fd = 2, env: NodeJS.ProcessEnv = process.env): b
  * its `<priority>` (sd-daemon(3) prefix, which journald strips and stores as PRIORITY); elsewhere lines are plain JSON.
  */
 export function createLogger(
-  level: Level = 'info',
+  level: LogLevel = 'info',
   scope = 'uniad-edge',
   write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
   journal = writesToJournal(),
 ): Logger {
-  const emit = (lvl: Level) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (order[lvl] < order[level]) return;
+  const least = logLevels.indexOf(level);
+  return loggerFrom((lvl, msg, fields = {}) => {
+    if (logLevels.indexOf(lvl) < least) return;
     const json = JSON.stringify({ t: new Date().toISOString(), level: lvl, scope, msg, ...redact(fields) });
     write(journal ? `<${journalPriority[lvl]}>${json}` : json);
-  };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  });
 }
 
 /** For tests and library use where nothing should be printed. */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = loggerFrom(() => {});

@@ -112,6 +112,10 @@ export interface ModelSidecar {
 /** Fail-safe decision for frames that could not be inspected (deadline, error). */
 export type FailSafe = 'reject' | 'pass';
 
+/** Log levels, least severe first: a logger at one level prints it and every level after it. */
+export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;

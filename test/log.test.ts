@@ -2,7 +2,8 @@ import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, journalPriority, writesToJournal } from '../src/log.js';
+import { createLogger, journalPriority, loggerFrom, writesToJournal } from '../src/log.js';
+import { logLevels } from '../src/types.js';
 
 describe('logger', () => {
   it('writes one JSON object a line and never writes secrets', () => {
@@ -14,6 +15,27 @@ describe('logger', () => {
     const rec = JSON.parse(lines[0]!);
     expect(rec).toMatchObject({ level: 'info', scope: 'test', msg: 'connected', url: 'mqtt://b', password: '***', apiKey: '***', camera: 'c1' });
     expect(lines[0]).not.toContain('hunter2');
+  });
+});
+
+describe('log levels', () => {
+  it('should print the given level and every more severe one, nothing less severe', () => {
+    const lines: string[] = [];
+    const log = createLogger('warn', 'test', (l) => lines.push(l), false);
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    expect(lines.map((l) => JSON.parse(l).level)).toEqual(['warn', 'error']);
+  });
+
+  it('should build a logger with one method a level, each passing its level on', () => {
+    const seen: unknown[] = [];
+    const log = loggerFrom((level, msg, fields) => seen.push([level, msg, fields]));
+    expect(Object.keys(log)).toEqual([...logLevels]);
+    log.error('x', { a: 1 });
+    log.debug('y');
+    expect(seen).toEqual([['error', 'x', { a: 1 }], ['debug', 'y', undefined]]);
   });
 });
 

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { UniadError, uniadError } from '../errors.js';
-import type { Logger } from '../types.js';
+import { loggerFrom } from '../log.js';
 import { runDiffs, signatureDiffs } from './contract.js';
 import { preciseNow } from './precise-clock.js';
 import { createSession } from './providers.js';
@@ -16,11 +16,7 @@ const init = workerData as WorkerInit;
 const { height: H, width: W } = init.sidecar.input;
 
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
-const log =
-  (level: 'debug' | 'info' | 'warn' | 'error') =>
-  (msg: string, fields?: Record<string, unknown>) =>
-    post({ type: 'log', level, msg, ...(fields ? { fields } : {}) });
-const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+const logger = loggerFrom((level, msg, fields) => post({ type: 'log', level, msg, ...(fields ? { fields } : {}) }));
 
 const serialize = (err: unknown): SerializedError =>
   err instanceof UniadError ? { code: err.code, message: err.message } : { message: err instanceof Error ? err.message : String(err) };

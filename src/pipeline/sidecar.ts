@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { uniadError } from '../errors.js';
 import type { ModelSidecar } from '../types.js';
+import { describeIssues } from '../zod-issues.js';
 
 const finite = z.number().finite();
 
@@ -23,16 +24,10 @@ export function sidecarPathFor(modelPath: string): string {
   return modelPath.replace(/(\.onnx)?$/i, '.json');
 }
 
-function describe(issue: z.ZodIssue): string {
-  const field = issue.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('') || '(top level)';
-  if (issue.code === 'invalid_type') return issue.received === 'undefined' ? `${field}: required` : `${field}: expected ${issue.expected}, got ${issue.received}`;
-  return `${field}: ${issue.message}`;
-}
-
 /** Validates a parsed sidecar document; `path` only names it in errors. */
 export function parseSidecar(doc: unknown, path: string): ModelSidecar {
   const result = schema.safeParse(doc);
-  if (!result.success) throw uniadError('SIDECAR', path, result.error.issues.map(describe).join('; '));
+  if (!result.success) throw uniadError('SIDECAR', path, describeIssues(result.error));
   const sidecar = result.data;
   const unknown = Object.keys(sidecar.thresholds).filter((c) => !sidecar.classes.includes(c));
   if (unknown.length > 0) {

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ModelSidecar, ProviderName } from '../types.js';
+import type { LogLevel, ModelSidecar, ProviderName } from '../types.js';
 import type { ProviderFailure } from './providers.js';
 
 /** Messages between the engine (main thread) and the inference worker. Buffers travel as transfers, never copies. */
@@ -36,4 +36,4 @@ export type FromWorker =
       readonly endedAt: number;
     }
   | { readonly type: 'run-error'; readonly id: number; readonly error: SerializedError }
-  | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> };
+  | { readonly type: 'log'; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };

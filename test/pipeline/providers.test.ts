@@ -1,14 +1,13 @@
 import { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/types.js';
+import { loggerFrom } from '../../src/log.js';
 import { createSession, type SessionFactory } from '../../src/pipeline/providers.js';
-import type { Logger } from '../../src/types.js';
+import type { ProviderName } from '../../src/types.js';
 import { tinyModels } from '../setup/tiny-model.js';
 
 function recordingLogger() {
   const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...(fields ? { fields } : {}) });
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const logger = loggerFrom((level, msg, fields) => void lines.push({ level, msg, ...(fields ? { fields } : {}) }));
   return { logger, lines };
 }
 

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+
+/** `cameras[2].source` from zod's path. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+/** Starts the message of a bound that was broken; the issue is then shown with the value as written. */
+export const outOfRange = 'out of range:';
+
+export interface IssueContext {
+  /** The document that was parsed, to show a value out of range as it was written. */
+  readonly doc?: unknown;
+  /** A file that shows a valid document (config.example.yaml); the fix for a missing or unknown key points to it. */
+  readonly example?: string;
+}
+
+/** The value at `path` in the document as written. */
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), doc);
+}
+
+/** What is wrong with one field, for an error message: `cameras[0].fps: expected number, got string`. */
+export function describeIssue(issue: z.ZodIssue, { doc, example }: IssueContext = {}): string {
+  const field = fieldName(issue.path) || '(top level)';
+  if (issue.message.startsWith(outOfRange)) return `${field}: ${String(valueAt(doc, issue.path))} is ${issue.message}`;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (remove${example ? `, or check the spelling against ${example}` : ''})`;
+    case 'invalid_type':
+      if (issue.received === 'undefined') return `${field}: required${example ? ` (add it; see ${example})` : ''}`;
+      return `${field}: expected ${issue.expected}, got ${issue.received}`;
+    case 'invalid_enum_value':
+      return `${field}: "${String(issue.received)}" is not one of ${issue.options.map((o) => `"${String(o)}"`).join(', ')}`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
+}
+
+/** Every issue of a failed parse, one after the other. */
+export const describeIssues = (error: z.ZodError, context: IssueContext = {}): string => error.issues.map((issue) => describeIssue(issue, context)).join('; ');

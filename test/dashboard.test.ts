@@ -1,11 +1,13 @@
 /** The dashboard as a person sees it: real Chromium, the page fed by the real broker over WebSocket. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { startService, type Service } from '../src/service.js';
-import { fixturesDir } from './setup/paths.js';
+import { eventFilter, statusTopic } from '../src/sinks/topics.js';
+import { fixturesDir, repoRoot } from './setup/paths.js';
 import { tinyModels } from './setup/tiny-model.js';
 
 describe('dashboard', () => {
@@ -55,5 +57,12 @@ describe('dashboard', () => {
     const size = await white.locator('img.heatmap').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
     expect(size).toEqual([64, 64]);
     await page.screenshot({ path: join(fixturesDir, 'dashboard.png') });
+  });
+
+  it('hands the page the topic filters built by topics.ts, so the page builds none of its own', async () => {
+    const settings = await (await fetch(new URL('settings.json', service.dashboardUrl))).json();
+    expect(settings.topics).toEqual({ verdict: eventFilter('uniad/dash', 'verdict'), heatmap: eventFilter('uniad/dash', 'heatmap'), status: statusTopic('uniad/dash', 'edge-dash') });
+    const page = readFileSync(join(repoRoot, 'src/sinks/dashboard/app.js'), 'utf8');
+    expect(page).not.toMatch(/\/\+\/\+\/|\/status\//);
   });
 });

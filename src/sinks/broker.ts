@@ -19,6 +19,7 @@ import { uniadError } from '../errors.js';
 import type { Logger, Role } from '../types.js';
 import { mayPublish } from './acl.js';
 import { brokerAccounts, type AccountSettings, type Credential } from './broker-accounts.js';
+import { urlHost } from './url-host.js';
 
 /** The `embeddedBroker` config section. */
 export interface EmbeddedBrokerOptions extends AccountSettings {
@@ -72,9 +73,6 @@ function listen(server: TcpServer | HttpServer, host: string, port: number, list
 }
 
 const closeServer = (server: TcpServer | HttpServer): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
-
-/** `[::1]` for IPv6 literals so the host can go into a URL. */
-const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Logger, scope?: BrokerScope): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import type { Logger } from '../types.js';
+import { eventFilter, statusTopic } from './topics.js';
+import { urlHost } from './url-host.js';
 
 export interface DashboardOptions {
   readonly host: string;
@@ -42,7 +44,9 @@ function files(): Record<string, { path: string; type: string }> {
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const routes = files();
-  const settings = JSON.stringify({ mqttWsUrl: opts.mqttWsUrl, prefix: opts.prefix, node: opts.node });
+  // The page subscribes to exactly these: topics are built in topics.ts only, never in the browser.
+  const topics = { verdict: eventFilter(opts.prefix, 'verdict'), heatmap: eventFilter(opts.prefix, 'heatmap'), status: statusTopic(opts.prefix, opts.node) };
+  const settings = JSON.stringify({ mqttWsUrl: opts.mqttWsUrl, prefix: opts.prefix, node: opts.node, topics });
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
     if (req.method !== 'GET') {
@@ -71,7 +75,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     server.listen(opts.port, opts.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`;
+  const url = `http://${urlHost(opts.host)}:${port}/`;
   opts.logger.info('dashboard listening', { url, mqttWsUrl: opts.mqttWsUrl });
   return {
     url,

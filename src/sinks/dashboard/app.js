@@ -69,12 +69,12 @@ async function start() {
   document.getElementById('node').textContent = `node ${settings.node}`;
   const client = mqtt.connect(settings.mqttWsUrl, { protocolVersion: 4, reconnectPeriod: 1000 });
   const depth = settings.prefix.split('/').length;
-  client.on('connect', () => client.subscribe([`${settings.prefix}/+/+/verdict`, `${settings.prefix}/+/+/heatmap`, `${settings.prefix}/status/${settings.node}`]));
+  // The topic filters come from the server (src/sinks/topics.ts builds every topic); the page only reads levels.
+  client.on('connect', () => client.subscribe([settings.topics.verdict, settings.topics.heatmap, settings.topics.status]));
   client.on('close', () => showStatus({ state: 'broker unreachable' }));
   client.on('message', (topic, payload) => {
-    const levels = topic.split('/').slice(depth);
-    if (levels[0] === 'status') return showStatus(JSON.parse(new TextDecoder().decode(payload)));
-    const [line, camera, kind] = levels;
+    if (topic === settings.topics.status) return showStatus(JSON.parse(new TextDecoder().decode(payload)));
+    const [line, camera, kind] = topic.split('/').slice(depth);
     if (kind === 'verdict') showVerdict(JSON.parse(new TextDecoder().decode(payload)));
     else if (kind === 'heatmap') showHeatmap(camera, line, payload);
   });

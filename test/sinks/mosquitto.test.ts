@@ -10,6 +10,7 @@ import { MemoryStore } from '../../src/sinks/outbox/memory-store.js';
 import { readPngText } from '../../src/sinks/png-text.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { subscribe } from '../support/subscriber.js';
+import { brokerSuite } from './broker.suite.js';
 import { decision, mqttConfig, nodeInfo, uniqueIds } from './fixtures.js';
 
 const seqIds = (from: number, n: number) => Array.from({ length: n }, (_, i) => `cam1:s1:${from + i}`);
@@ -30,21 +31,7 @@ describe('MQTT sink against Debian mosquitto', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('should carry N verdicts to a subscriber with none lost and none duplicated', async () => {
-    const prefix = 'uniad/mcount';
-    const n = 5000;
-    const sub = await subscribe(broker.url, [`${prefix}/+/+/verdict`]);
-    const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-count'), logger: silentLogger });
-    await sink.ready();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) sink.publish(decision(i));
-    await sub.waitFor(n, 'verdict', 30_000);
-    const ms = performance.now() - t0;
-    console.log(`mosquitto: ${n} verdicts in ${ms.toFixed(0)} ms = ${((n / ms) * 1000).toFixed(0)} verdicts/s`);
-    expect(uniqueIds(sub.json<{ id: string }>('verdict'))).toEqual(seqIds(0, n));
-    await sink.close();
-    await sub.close();
-  });
+  brokerSuite('mosquitto', () => broker.url, { verdicts: 5000, verdictsWithinMs: 30_000 });
 
   it('should deliver a verdict to mosquitto_sub, the Debian client', async () => {
     const prefix = 'uniad/msub';

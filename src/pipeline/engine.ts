@@ -14,6 +14,8 @@ export interface EngineOptions {
   readonly providers: readonly ProviderName[];
   /** onnxruntime intra-op threads; 0 or absent = onnxruntime's default. */
   readonly threads?: number;
+  /** Busy-waiting intra-op threads (session-options.ts); absent = off. */
+  readonly spinning?: boolean;
   readonly logger?: Logger;
 }
 
@@ -86,14 +88,14 @@ export class InferenceEngine {
 
   /** Loads the sidecar and the model, checks both against the model contract; rejects with a UniadError saying what is wrong. */
   static async open(options: EngineOptions): Promise<InferenceEngine> {
-    const { modelPath, providers, threads = 0, logger = silentLogger } = options;
+    const { modelPath, providers, threads = 0, spinning, logger = silentLogger } = options;
     try {
       if (!statSync(modelPath).isFile()) throw new Error('not a file');
     } catch (err) {
       throw uniadError('MODEL_READ', modelPath, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
     }
     const sidecar = loadSidecar(modelPath);
-    const init: WorkerInit = { modelPath, providers, threads, sidecar };
+    const init: WorkerInit = { modelPath, providers, threads, ...(spinning === undefined ? {} : { spinning }), sidecar };
     const worker = startWorker(init);
 
     const provider = await new Promise<ProviderName>((resolve, reject) => {

@@ -33,7 +33,7 @@ async function infer(session: InferenceSession, pixels: Uint8Array, n: number) {
 }
 
 async function load(): Promise<InferenceSession> {
-  const { session, provider, failures } = await createSession(init.modelPath, init.providers, { threads: init.threads, logger });
+  const { session, provider, failures } = await createSession(init.modelPath, init.providers, { threads: init.threads, spinning: init.spinning, logger });
   try {
     const declared = signatureDiffs({ inputs: session.inputMetadata, outputs: session.outputMetadata }, init.sidecar);
     if (declared.length > 0) throw uniadError('MODEL_CONTRACT', init.modelPath, declared.join('; '));

@@ -1,6 +1,7 @@
 import { InferenceSession } from 'onnxruntime-node';
 import { uniadError } from '../errors.js';
 import type { Logger, ProviderName } from '../types.js';
+import { sessionOptions, type SessionTuning } from './session-options.js';
 
 /** Creates a session; injectable so a test can stand in for GPU providers, which cannot load on a machine without GPU. */
 export type SessionFactory = (modelPath: string, options: InferenceSession.SessionOptions) => Promise<InferenceSession>;
@@ -17,9 +18,7 @@ export interface ProviderChoice {
   readonly failures: readonly ProviderFailure[];
 }
 
-export interface CreateSessionOptions {
-  /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
-  readonly threads: number;
+export interface CreateSessionOptions extends SessionTuning {
   readonly logger: Logger;
   readonly factory?: SessionFactory;
 }
@@ -32,15 +31,11 @@ const realFactory: SessionFactory = (path, options) => InferenceSession.create(p
  * provider per attempt we know, and log, which one runs the model.
  */
 export async function createSession(modelPath: string, providers: readonly ProviderName[], options: CreateSessionOptions): Promise<ProviderChoice> {
-  const { threads, logger, factory = realFactory } = options;
+  const { logger, factory = realFactory } = options;
   const failures: ProviderFailure[] = [];
   for (const provider of providers) {
     try {
-      const session = await factory(modelPath, {
-        executionProviders: [provider],
-        ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-        graphOptimizationLevel: 'all',
-      });
+      const session = await factory(modelPath, sessionOptions(provider, options));
       logger.info('execution provider taken', { provider, model: modelPath, failed: failures });
       return { session, provider, failures };
     } catch (err) {

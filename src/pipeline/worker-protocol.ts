@@ -8,6 +8,7 @@ export interface WorkerInit {
   readonly modelPath: string;
   readonly providers: readonly ProviderName[];
   readonly threads: number;
+  readonly spinning?: boolean;
   /** Loaded and validated on the main thread, so a bad sidecar fails before a worker is started. */
   readonly sidecar: ModelSidecar;
 }

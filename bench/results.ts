@@ -1,0 +1,76 @@
+/** What one `npm run bench` measured; rendered by report.ts, judged by targets.ts. */
+import type { OpProfile } from './op-profile.js';
+import type { PipelineRunResult } from './pipeline-run.js';
+import type { RawPoint } from './raw.js';
+import type { TorchTiming } from './torch-reference.js';
+
+export const sectionNames = ['raw', 'pipeline', 'latency', 'torch', 'flops', 'tuning', 'policy'] as const;
+export type SectionName = (typeof sectionNames)[number];
+
+export interface ModelUnderTest {
+  /** Short label in tables: `demo`, `demo-int8`, `paper`. */
+  readonly label: string;
+  readonly path: string;
+  /** The preset of models/uniad/configs.py it was built from, for the PyTorch reference. */
+  readonly preset?: string;
+  readonly size: { readonly height: number; readonly width: number };
+}
+
+export interface TorchComparison {
+  readonly torch: TorchTiming;
+  /** Raw onnxruntime frames/s on the export of the same weights, same batch. */
+  readonly ortFps: number;
+}
+
+export interface FlopFigures {
+  readonly profile: OpProfile;
+  /** GFLOP/s at the best raw batch. */
+  readonly achieved: number;
+  readonly atBatch: number;
+}
+
+export interface TuningPoint {
+  readonly name: string;
+  /** Median frames/s, interleaved with the baseline run by run. */
+  readonly fps: number;
+  readonly baselineFps: number;
+}
+
+export interface PolicyPoint {
+  readonly batchMaxSize: number;
+  readonly batchMaxWaitMs: number;
+  readonly run: PipelineRunResult;
+}
+
+export interface ModelResults {
+  readonly model: ModelUnderTest;
+  raw?: RawPoint[];
+  throughput?: PipelineRunResult[];
+  latency?: PipelineRunResult[];
+  torch?: TorchComparison;
+  flops?: FlopFigures;
+}
+
+export interface Peak {
+  /** cores · AVX-512 FMA units (2) · 16 lanes · 2 FLOP · clock from /proc/cpuinfo. */
+  readonly derived: number;
+  readonly clockGHz: number;
+  /** The figure the issue and PLATFORM.md use. */
+  readonly nominal: number;
+  /** A 1024³ FP32 MatMul in onnxruntime, best of its runs, in this run. */
+  readonly gemm: number;
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly quick: boolean;
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly load: readonly number[][]; readonly node: string; readonly ort: string };
+  readonly models: ModelResults[];
+  peak?: Peak;
+  tuning?: TuningPoint[];
+  policy?: PolicyPoint[];
+  /** Cameras, per-camera fps and model of the policy curves. */
+  policySetup?: { readonly cameras: number; readonly fps: number; readonly model: string };
+  /** Camera rate of the latency runs (all cameras together). */
+  latencySetup?: { readonly totalFps: number };
+}

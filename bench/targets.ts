@@ -1,0 +1,45 @@
+/** The targets of issue 13, judged on one run's results (`npm run bench -- --check`). */
+import { nominalPeak } from './peak.js';
+import type { BenchResults } from './results.js';
+
+export interface TargetRow {
+  readonly target: string;
+  /** The measured value in words; `not measured` when the section did not run. */
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+export function targetRows(r: BenchResults): TargetRow[] {
+  const demo = r.models.find((m) => m.model.label === 'demo');
+  const int8 = r.models.find((m) => m.model.label === 'demo-int8');
+  const rows: TargetRow[] = [];
+  const b1 = demo?.raw?.find((p) => p.batch === 1);
+  rows.push(b1 ? { target: 'engine/raw ≥ 0.95 at batch 1 (demo)', measured: (b1.engine / b1.raw).toFixed(3), met: b1.engine / b1.raw >= 0.95 } : { target: 'engine/raw ≥ 0.95 at batch 1 (demo)', measured: 'not measured', met: null });
+  const one = demo?.latency?.find((l) => l.cameras === 1 && l.batchMaxWaitMs === 0);
+  rows.push(
+    one
+      ? { target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)', measured: `${one.latency.added.p99.toFixed(2)} ms`, met: one.latency.added.p99 <= 5 }
+      : { target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)', measured: 'not measured', met: null },
+  );
+  const f = demo?.flops;
+  rows.push(
+    f
+      ? { target: `≥ 50 % of the FP32 floor (${nominalPeak} GFLOP/s) (demo)`, measured: `${((100 * f.achieved) / nominalPeak).toFixed(1)} %`, met: f.achieved >= nominalPeak / 2 }
+      : { target: `≥ 50 % of the FP32 floor (${nominalPeak} GFLOP/s) (demo)`, measured: 'not measured', met: null },
+  );
+  const fp8 = demo?.raw?.find((p) => p.batch === 8);
+  const q8 = int8?.raw?.find((p) => p.batch === 8);
+  rows.push(
+    fp8 && q8
+      ? { target: 'int8 ≥ 2× FP32 frames/s at batch 8 (demo)', measured: `${(q8.raw / fp8.raw).toFixed(2)}×`, met: q8.raw / fp8.raw >= 2 }
+      : { target: 'int8 ≥ 2× FP32 frames/s at batch 8 (demo)', measured: int8 ? 'not measured' : 'no int8 model shipped', met: int8 ? null : false },
+  );
+  return rows;
+}
+
+/** The targets missed; a target whose section did not run is not judged. */
+export function checkTargets(r: BenchResults): string[] {
+  return targetRows(r)
+    .filter((t) => t.met === false)
+    .map((t) => `${t.target}: ${t.measured}`);
+}

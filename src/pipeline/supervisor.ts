@@ -33,7 +33,7 @@ export interface SupervisorOptions {
   readonly restart?: BackoffPolicy;
   /** Failures in a row before health turns `degraded`. Default 3. */
   readonly degradedAfter?: number;
-  /** A run still going after this long has hung the worker: it is terminated and replaced. Default 30 000. */
+  /** A run still going after this long has hung the worker: its run fails, and a new worker takes over while the hung one is abandoned (never terminated). Default 30 000. */
   readonly runTimeoutMs?: number;
   /** Abandoned (hung) workers that may be outstanding before no new one is started. Default 2. */
   readonly maxHung?: number;

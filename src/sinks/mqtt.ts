@@ -41,7 +41,7 @@ export interface MqttSinkOptions {
   readonly url?: string;
   readonly info: NodeInfo;
   readonly logger: Logger;
-  /** 4 (MQTT 3.1.1, default: what aedes speaks) or 5. See connectOptions.ts for why there is no negotiation. */
+  /** 4 (MQTT 3.1.1, default: what aedes speaks) or 5. See connect-options.ts for why there is no negotiation. */
   readonly protocolVersion?: ProtocolVersion;
   /** Offline queue storage; the sink closes it on close(). Default: in memory, 10 000 messages. */
   readonly store?: MessageStore;

@@ -32,7 +32,8 @@ export interface DiskStoreOptions {
   readonly compactAfter?: number;
 }
 
-type Record = { k: number; t: string; p: string } | { d: number; x?: 1 } | { dropped: number };
+/** One line of the log: a put, a delete (`x`: a drop), or the drop count a compacted log starts with. */
+type LogLine = { k: number; t: string; p: string } | { d: number; x?: 1 } | { dropped: number };
 
 export class DiskStore implements MessageStore {
   private readonly memory: MemoryStore;
@@ -100,7 +101,7 @@ export class DiskStore implements MessageStore {
     closeSync(this.fd);
   }
 
-  private append(record: Record): void {
+  private append(record: LogLine): void {
     writeSync(this.fd, JSON.stringify(record) + '\n');
     if ('d' in record) this.dead += 2; // the put and its delete are both dead now
     if (this.fsyncEach) fsyncSync(this.fd);
@@ -127,9 +128,9 @@ export class DiskStore implements MessageStore {
     let dropped = 0;
     lines.forEach((line, i) => {
       if (line === '') return;
-      let r: Record;
+      let r: LogLine;
       try {
-        r = JSON.parse(line) as Record;
+        r = JSON.parse(line) as LogLine;
       } catch {
         if (i === lines.length - 1) return; // torn last write: that message was never acknowledged as stored
         throw uniadError('OUTBOX_STORE', this.path, `line ${i + 1} is not a queue record`);

@@ -1,6 +1,6 @@
 /**
  * The MQTT offline queue's storage, behind the same tiny interface whichever backs it (after MQTT.js's `Store`):
- * `memoryStore.ts` (lost on restart) and `diskStore.ts` (survives a restart). One abstract test suite
+ * `memory-store.ts` (lost on restart) and `disk-store.ts` (survives a restart). One abstract test suite
  * (test/sinks/store.suite.ts) runs against both.
  *
  * Keys are consecutive integers in put order, so iteration order is publish order. A store is bounded: a put into a

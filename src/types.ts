@@ -94,7 +94,7 @@ export interface Decision {
   readonly times?: StageTimes;
 }
 
-/** The JSON sidecar next to an exported model (`x.onnx` + `x.json`). See shared DESIGN.md "model contract". */
+/** The JSON sidecar next to an exported model (`x.onnx` + `x.json`). See docs/architecture.md, "The model contract". */
 export interface ModelSidecar {
   readonly name: string;
   readonly version: string;

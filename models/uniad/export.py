@@ -1,4 +1,4 @@
-"""ONNX export of UniAD under the runtime's model contract (docs: /work/shared/DESIGN.md, "model contract").
+"""ONNX export of UniAD under the runtime's model contract (docs/architecture.md, "The model contract").
 
 * input ``image``: uint8 ``[N, H, W, 3]`` RGB, N dynamic; cast, normalisation and NHWC→NCHW run in the graph;
 * outputs ``score`` float32 ``[N]`` and ``anomaly_map`` float32 ``[N, 1, H, W]``;

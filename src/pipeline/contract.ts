@@ -1,7 +1,7 @@
 import type { ModelSidecar } from '../types.js';
 
 /**
- * The model contract (shared DESIGN.md) checked against what a loaded session declares and what it returns.
+ * The model contract (docs/architecture.md, "The model contract") checked against what a loaded session declares and what it returns.
  * Pure: both checks return the list of differences, each naming the tensor, what it is and what the contract wants;
  * the engine joins them into one MODEL_CONTRACT error.
  */

@@ -13,7 +13,7 @@
  * - `degradedAfter` failures in a row (failed runs, dead or stuck workers, failed reloads) with no successful run
  *   between turn the health `degraded`, with the last failure as reason; the next successful run turns it `healthy`.
  *   The service publishes that on the MQTT status topic: a line operator sees a broken model, not a crash loop.
- * A new engine is a new worker, never a new session in the old one: sessions leak when recreated (PLATFORM.md).
+ * A new engine is a new worker, never a new session in the old one: sessions leak when recreated (docs/platform.md).
  */
 import { uniadError } from '../errors.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from '../backoff.js';

@@ -1,5 +1,5 @@
 /**
- * Who may publish what on the embedded broker (the rule of shared DESIGN.md, "MQTT contract"). Pure.
+ * Who may publish what on the embedded broker (the rule of docs/architecture.md, "The MQTT contract"). Pure.
  *
  *   service    every topic under `<prefix>/` (verdicts, rejects, heatmaps, status, echoed thresholds, recipe)
  *   operator   only the command topics `<prefix>/<line>/<camera>/threshold/set` and `<prefix>/<line>/recipe`

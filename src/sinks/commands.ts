@@ -1,5 +1,5 @@
 /**
- * The two command topics an `operator` may write (shared DESIGN.md, "MQTT contract"), parsed and checked. Pure.
+ * The two command topics an `operator` may write (docs/architecture.md, "The MQTT contract"), parsed and checked. Pure.
  *
  *   <prefix>/<line>/<camera>/threshold/set   {"threshold": 42.0, "by": "name"}   `by` only counts on an external broker
  *   <prefix>/<line>/recipe                   {"product": "washer"}               retained

@@ -1,5 +1,5 @@
 /**
- * MQTT sink: publishes every decision per the MQTT contract (shared DESIGN.md) and the node's status.
+ * MQTT sink: publishes every decision per the MQTT contract (docs/architecture.md) and the node's status.
  *
  * - `verdict` (QoS 1) for every decision, and `reject` (QoS 1, same JSON) for rejects. Both go through the offline
  *   queue (outbox/): stored first, deleted on PUBACK, replayed in order after an outage or a restart (disk store).

@@ -1,7 +1,7 @@
 import { uniadError } from '../errors.js';
 
 /**
- * MQTT topic names of the contract (shared DESIGN.md, "MQTT contract"). Pure: every topic the service
+ * MQTT topic names of the contract (docs/architecture.md, "The MQTT contract"). Pure: every topic the service
  * publishes or a subscriber needs is built here and nowhere else.
  *
  *   <prefix>/<line>/<camera>/verdict   QoS 1   every decision

@@ -1,7 +1,7 @@
 /**
  * Capture child ("adapter"): hosts ONE GStreamer pipeline and streams its frames to the parent.
  * A process of its own because gstreamer-superficial is a NAN addon that leaks per pipeline and cannot be
- * recovered in place after a source is lost (PLATFORM.md): the parent recycles the whole process instead.
+ * recovered in place after a source is lost (docs/platform.md): the parent recycles the whole process instead.
  *
  * In: the launch description in `UNIAD_CAPTURE_LAUNCH`. Out: frames on fd 3 (framing.ts), status by IPC,
  * the outcome as exit code (protocol.ts).
@@ -32,7 +32,7 @@ function exitAfter(message: ChildMessage | undefined, code: number): void {
   process.send!(message, undefined, {}, () => process.exit(code));
 }
 
-/** Stops the pipeline first: a pending pull keeps `process.exit` from returning (PLATFORM.md). */
+/** Stops the pipeline first: a pending pull keeps `process.exit` from returning (docs/platform.md). */
 function finish(message: ChildMessage | undefined, code: number): void {
   if (finishing) return;
   finishing = true;

@@ -1,6 +1,6 @@
 /**
  * The part of gstreamer-superficial 1.7 (a NAN addon without its own types) that the capture child uses.
- * Behaviour measured on this platform is in shared PLATFORM.md.
+ * Behaviour measured on this platform is in docs/platform.md.
  */
 declare module 'gstreamer-superficial' {
   /** The first structure of a GstCaps, its fields as plain values (`name` is the media type). */

@@ -2,7 +2,7 @@
  * Camera faults against real capture processes and a real RTSP server: each is detected, the camera restarted
  * (capped exponential backoff, every attempt an event), frames resume, and the other cameras do not notice.
  * A restart is always a NEW capture process (fresh pid), which is how the pipeline objects that GStreamer leaks
- * are recycled (PLATFORM.md).
+ * are recycled (docs/platform.md).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,0 +1,55 @@
+/**
+ * The repository explains itself: a reader who clones it has no design notes from outside it, so no file points to
+ * one, and every `docs/….md` that a file names is there.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './setup/paths.js';
+
+/** Where prose and comments live; `README.md` is a file at the root. */
+const roots = ['src', 'test', 'models', 'scripts', 'deploy', 'bench', 'docs', 'README.md'];
+const skippedFolders = new Set(['node_modules', '.fixtures', '.cache', '__pycache__', '.pytest_cache', 'dist']);
+const binary = /\.(png|jpe?g|onnx|mp4|pt|pth|bin|npz|npy|gz|zip|tar)$/i;
+
+function textFiles(path: string): string[] {
+  const stat = statSync(path);
+  if (stat.isDirectory()) {
+    return readdirSync(path).flatMap((name) => (skippedFolders.has(name) ? [] : textFiles(join(path, name))));
+  }
+  return binary.test(path) ? [] : [path];
+}
+
+/** Design notes that exist only outside the repository, and paths that only lead out of it. */
+const outside = [/\b(DESIGN|PLATFORM|STYLE)\.md\b/, /\.\.\/shared\b/, /(^|[\s'"`(])\/work\//];
+
+function referencesOutside(text: string): string[] {
+  return text.split('\n').flatMap((line, i) => (outside.some((re) => re.test(line)) ? [`${i + 1}: ${line.trim()}`] : []));
+}
+
+const self = relative(repoRoot, new URL(import.meta.url).pathname);
+const files = roots.flatMap((root) => (existsSync(join(repoRoot, root)) ? textFiles(join(repoRoot, root)) : [])).map((p) => relative(repoRoot, p));
+
+describe('references in the repository', () => {
+  it('should read the files that hold comments and prose', () => {
+    expect(files).toContain('src/service.ts');
+    expect(files).toContain('models/uniad/export.py');
+    expect(files).toContain('deploy/jetson/uniad-edge.service');
+  });
+
+  it('should point to no design document outside the repository', () => {
+    const found = files.filter((f) => f !== self).flatMap((f) => referencesOutside(readFileSync(join(repoRoot, f), 'utf8')).map((hit) => `${f}:${hit}`));
+    expect(found, 'point to docs/architecture.md or docs/platform.md instead').toEqual([]);
+  });
+
+  it('should name only docs that exist', () => {
+    const named = files.flatMap((f) => [...readFileSync(join(repoRoot, f), 'utf8').matchAll(/\bdocs\/([\w.-]+\.md)\b/g)].map((m) => [f, m[1]!] as const));
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter(([, doc]) => !existsSync(join(repoRoot, 'docs', doc))).map(([f, doc]) => `${f} names docs/${doc}`)).toEqual([]);
+  });
+
+  it('should recognise each kind of outside reference, and not an ordinary path', () => {
+    expect(referencesOutside('see shared DESIGN.md\nok\n(PLATFORM.md)\n../shared/x\nfrom /work/main/src')).toEqual(['1: see shared DESIGN.md', '3: (PLATFORM.md)', '4: ../shared/x', '5: from /work/main/src']);
+    expect(referencesOutside('docs/platform.md, src/work/x.ts, DESIGN.mdx')).toEqual([]);
+  });
+});

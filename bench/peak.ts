@@ -7,7 +7,7 @@ import { sessionOptions, type SessionTuning } from '../src/pipeline/session-opti
 import { writeGemmModel } from './gemm-model.js';
 import type { Peak } from './results.js';
 
-/** The figure of the issue and PLATFORM.md for these 2 cores. */
+/** The FP32 peak docs/platform.md gives for these 2 cores. */
 export const nominalPeak = 380;
 
 /** Clock from /proc/cpuinfo (`cpu MHz`, the base clock a VM reports), GHz. */

@@ -153,9 +153,9 @@ export function renderMarkdown(r: BenchResults): string {
     sec('6. FLOPs and the FP32 floor', 'npm run bench -- --only raw,flops', [
       'FLOPs counted from onnxruntime\'s own profile (`enableProfiling`) of the graph as it runs after its fusions: 2 per multiply-add of',
       'every convolution and matrix product, from the shapes recorded per node (bench/op-profile.ts); elementwise ops, softmax and',
-      'normalisation are not counted. PLATFORM.md\'s figures (torch.utils.flop_counter): demo preset 0.79 GFLOP/frame, paper 4.77.',
+      'normalisation are not counted. docs/platform.md\'s figures (torch.utils.flop_counter): demo preset 0.79 GFLOP/frame, paper 4.77.',
       r.peak
-        ? `FP32 peak: **${nominalPeak} GFLOP/s** (issue/PLATFORM figure for these 2 cores: 2 cores × 2 AVX-512 FMA units × 16 lanes × 2 FLOP × ~3 GHz); derived from /proc/cpuinfo's ${f(r.peak.clockGHz, 2)} GHz base clock: ${f(r.peak.derived)}; a 1024³ FP32 MatMul in onnxruntime reached **${f(r.peak.gemm)} GFLOP/s** in this run (the loaded machine's practical ceiling).`
+        ? `FP32 peak: **${nominalPeak} GFLOP/s** (the docs/platform.md figure for these 2 cores: 2 cores × 2 AVX-512 FMA units × 16 lanes × 2 FLOP × ~3 GHz); derived from /proc/cpuinfo's ${f(r.peak.clockGHz, 2)} GHz base clock: ${f(r.peak.derived)}; a 1024³ FP32 MatMul in onnxruntime reached **${f(r.peak.gemm)} GFLOP/s** in this run (the loaded machine's practical ceiling).`
         : '',
       '',
       table(['model', 'GFLOP/frame', 'best raw batch', 'achieved GFLOP/s', `% of ${nominalPeak}`, '% of this run\'s MatMul', 'operator ms/frame (profile)'], flopRows),

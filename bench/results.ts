@@ -55,7 +55,7 @@ export interface Peak {
   /** cores · AVX-512 FMA units (2) · 16 lanes · 2 FLOP · clock from /proc/cpuinfo. */
   readonly derived: number;
   readonly clockGHz: number;
-  /** The figure the issue and PLATFORM.md use. */
+  /** The figure docs/platform.md gives. */
   readonly nominal: number;
   /** A 1024³ FP32 MatMul in onnxruntime, best of its runs, in this run. */
   readonly gemm: number;

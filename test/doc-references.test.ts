@@ -27,6 +27,9 @@ function referencesOutside(text: string): string[] {
   return text.split('\n').flatMap((line, i) => (outside.some((re) => re.test(line)) ? [`${i + 1}: ${line.trim()}`] : []));
 }
 
+/** Docs a command writes from its measurements, absent until it has run once. */
+const writtenByCommand: Readonly<Record<string, string>> = { 'performance.md': 'npm run bench (bench/index.ts)' };
+
 const self = relative(repoRoot, new URL(import.meta.url).pathname);
 const files = roots.flatMap((root) => (existsSync(join(repoRoot, root)) ? textFiles(join(repoRoot, root)) : [])).map((p) => relative(repoRoot, p));
 
@@ -42,10 +45,11 @@ describe('references in the repository', () => {
     expect(found, 'point to docs/architecture.md or docs/platform.md instead').toEqual([]);
   });
 
-  it('should name only docs that exist', () => {
+  it('should name only docs that exist, or that a command of the repository writes', () => {
     const named = files.flatMap((f) => [...readFileSync(join(repoRoot, f), 'utf8').matchAll(/\bdocs\/([\w.-]+\.md)\b/g)].map((m) => [f, m[1]!] as const));
     expect(named.length).toBeGreaterThan(5);
-    expect(named.filter(([, doc]) => !existsSync(join(repoRoot, 'docs', doc))).map(([f, doc]) => `${f} names docs/${doc}`)).toEqual([]);
+    const missing = named.filter(([, doc]) => !existsSync(join(repoRoot, 'docs', doc)) && !(doc in writtenByCommand));
+    expect(missing.map(([f, doc]) => `${f} names docs/${doc}`)).toEqual([]);
   });
 
   it('should recognise each kind of outside reference, and not an ordinary path', () => {

@@ -12,6 +12,7 @@ import { runInspection, type InspectionCounts } from './service/inspection.js';
 import { modelOpener, superviseModel } from './service/model.js';
 import { openSink } from './service/sink.js';
 import { cameraThresholds, warnUncalibratedProducts } from './service/thresholds.js';
+import { statePaths } from './state-dir.js';
 import type { Decision, Logger } from './types.js';
 
 export interface ServiceOptions {
@@ -53,14 +54,14 @@ export interface Service {
 export async function startService(cfg: Config, opts: ServiceOptions): Promise<Service> {
   const { logger } = opts;
   const startedAt = Date.now();
-  const openEngine = modelOpener(cfg.model, logger);
+  const openEngine = modelOpener(cfg.model, logger, statePaths(cfg.stateDir).engineCache, opts.checkOnly);
   const engine = await openEngine();
-  logger.info('model loaded', { model: engine.modelId, provider: engine.provider, input: engine.sidecar.input, classes: engine.sidecar.classes });
+  logger.info('model loaded', { model: engine.modelId, provider: engine.providerDescription, input: engine.sidecar.input, classes: engine.sidecar.classes });
   warnUncalibratedProducts(cfg.cameras, engine.sidecar, logger);
   if (opts.checkOnly) {
     let closing: Promise<void> | undefined;
     const stop = () => (closing ??= engine.close());
-    return { modelId: engine.modelId, provider: engine.provider, stopped: engine.exited.then(() => undefined), counts: () => ({ frames: 0, decisions: { ok: 0, anomaly: 0, deadline: 0, error: 0 } }), stop };
+    return { modelId: engine.modelId, provider: engine.providerDescription, stopped: engine.exited.then(() => undefined), counts: () => ({ frames: 0, decisions: { ok: 0, anomaly: 0, deadline: 0, error: 0 } }), stop };
   }
 
   let broker: EmbeddedBroker | undefined;
@@ -101,7 +102,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
 
   return {
     modelId: engine.modelId,
-    provider: engine.provider,
+    provider: engine.providerDescription,
     brokerUrl: broker?.url,
     brokerWsUrl: broker?.wsUrl,
     dashboardUrl: dashboard?.url,

@@ -6,7 +6,7 @@ import { UniadError, uniadError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { Frame, Inference, Logger, ModelSidecar, ProviderName } from '../types.js';
 import { loadSidecar } from './sidecar.js';
-import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './worker-protocol.js';
+import type { FromWorker, SerializedError, SessionSettings, ToWorker, WorkerInit } from './worker-protocol.js';
 
 export interface EngineOptions {
   readonly modelPath: string;
@@ -17,6 +17,8 @@ export interface EngineOptions {
   /** Busy-waiting intra-op threads (session-options.ts); absent = off. */
   readonly spinning?: boolean;
   readonly logger?: Logger;
+  /** TensorRT settings, engine folder, batch range (the service's model config); absent = TensorRT's defaults. */
+  readonly session?: SessionSettings;
 }
 
 /** Why the worker ended: `close()`, `terminate()`, or on its own (crash, out of memory) — the case a supervisor restarts. */
@@ -65,6 +67,8 @@ export class InferenceEngine {
     private readonly worker: Worker,
     readonly sidecar: ModelSidecar,
     readonly provider: ProviderName,
+    /** The provider as logs and the status name it: `tensorrt (fp16, cached engine)`. */
+    readonly providerDescription: string,
     private readonly logger: Logger,
   ) {
     this.modelId = `${sidecar.name}@${sidecar.version}`;
@@ -88,20 +92,20 @@ export class InferenceEngine {
 
   /** Loads the sidecar and the model, checks both against the model contract; rejects with a UniadError saying what is wrong. */
   static async open(options: EngineOptions): Promise<InferenceEngine> {
-    const { modelPath, providers, threads = 0, spinning, logger = silentLogger } = options;
+    const { modelPath, providers, threads = 0, spinning, logger = silentLogger, session } = options;
     try {
       if (!statSync(modelPath).isFile()) throw new Error('not a file');
     } catch (err) {
       throw uniadError('MODEL_READ', modelPath, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
     }
     const sidecar = loadSidecar(modelPath);
-    const init: WorkerInit = { modelPath, providers, threads, ...(spinning === undefined ? {} : { spinning }), sidecar };
+    const init: WorkerInit = { modelPath, providers, threads, ...(spinning === undefined ? {} : { spinning }), sidecar, ...(session ? { session } : {}) };
     const worker = startWorker(init);
 
-    const provider = await new Promise<ProviderName>((resolve, reject) => {
+    const { provider, description } = await new Promise<{ provider: ProviderName; description: string }>((resolve, reject) => {
       const forward = (msg: FromWorker) => {
         if (msg.type === 'log') logger[msg.level](msg.msg, msg.fields);
-        else if (msg.type === 'ready') done(() => resolve(msg.provider));
+        else if (msg.type === 'ready') done(() => resolve(msg));
         else if (msg.type === 'failed') done(() => reject(revive(msg.error)));
       };
       const died = (err: Error) => done(() => reject(uniadError('INFERENCE', `the inference worker died while loading "${modelPath}": ${err.message}`)));
@@ -115,7 +119,7 @@ export class InferenceEngine {
       await worker.terminate();
       throw err;
     });
-    return new InferenceEngine(worker, sidecar, provider, logger);
+    return new InferenceEngine(worker, sidecar, provider, description, logger);
   }
 
   /** False once the worker has ended or is ending; `run` then rejects at once. */

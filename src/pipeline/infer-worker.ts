@@ -2,11 +2,19 @@
  * Worker-thread entry that owns the ONE onnxruntime session. `session.run` blocks the thread it runs on, so it runs
  * here and the main thread (capture, MQTT, timers) keeps ticking. Started by engine.ts; speaks worker-protocol.ts.
  */
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import { env, Tensor, type InferenceSession } from 'onnxruntime-node';
 import { UniadError, uniadError } from '../errors.js';
 import { loggerFrom } from '../log.js';
+import { packageRoot } from '../package-root.js';
+import { readGpuName } from '../platform/gpu.js';
+import { readGpuLibraries } from '../platform/libraries.js';
+import { bindingVersionIssues, readBinding, type BindingInfo } from '../platform/onnxruntime-binding.js';
+import type { Logger } from '../types.js';
 import { runDiffs, signatureDiffs } from './contract.js';
+import { fileSha256, type EngineIdentity } from './engine-cache.js';
+import { batchProfile, type ProviderContext } from './tensorrt-options.js';
 import { preciseNow } from './precise-clock.js';
 import { createSession } from './providers.js';
 import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './worker-protocol.js';
@@ -32,8 +40,31 @@ async function infer(session: InferenceSession, pixels: Uint8Array, n: number) {
   return { score: out['score'], map: out['anomaly_map'] };
 }
 
+/** What a TensorRT engine built now depends on; undefined where TensorRT or the GPU cannot be seen. */
+async function engineIdentity(binding: BindingInfo, context: ProviderContext): Promise<EngineIdentity | undefined> {
+  const tensorrt = readGpuLibraries().tensorrt;
+  const gpu = readGpuName();
+  if (tensorrt === undefined || gpu === undefined || binding.version === undefined) return undefined;
+  const profile = batchProfile(context);
+  return { model: await fileSha256(init.modelPath), onnxruntime: binding.version, tensorrt, gpu, precision: context.tensorrt.fp16 ? 'fp16' : 'fp32', profile: `${profile.min}..${profile.max}` };
+}
+
 async function load(): Promise<InferenceSession> {
-  const { session, provider, failures } = await createSession(init.modelPath, init.providers, { threads: init.threads, spinning: init.spinning, logger });
+  const binding = readBinding(join(packageRoot, 'node_modules'));
+  const versionIssues = bindingVersionIssues(binding);
+  if (versionIssues.length > 0) throw uniadError('ONNXRUNTIME_VERSION', versionIssues.join('; '));
+  // onnxruntime prints its own error lines for every provider that fails to load; the one line createSession logs
+  // says what was tried and why, and run errors reach us as exceptions.
+  env.logLevel = 'fatal';
+  const settings = init.session;
+  const context: ProviderContext | undefined = settings && { ...settings, inputName: 'image', height: H, width: W };
+  const { session, provider, description, failures } = await createSession(init.modelPath, init.providers, {
+    threads: init.threads,
+    spinning: init.spinning,
+    logger,
+    binding,
+    ...(context ? { context, engineIdentity: () => engineIdentity(binding, context) } : {}),
+  });
   try {
     const declared = signatureDiffs({ inputs: session.inputMetadata, outputs: session.outputMetadata }, init.sidecar);
     if (declared.length > 0) throw uniadError('MODEL_CONTRACT', init.modelPath, declared.join('; '));
@@ -47,11 +78,19 @@ async function load(): Promise<InferenceSession> {
       actual = [`a run on 2 frames failed: ${(err as Error).message.split('\n')[0]}`];
     }
     if (actual.length > 0) throw uniadError('MODEL_CONTRACT', init.modelPath, actual.join('; '));
+    if (settings?.warmAllBatches) {
+      // Every size the batcher can send, so that no shape is left for TensorRT to build during a shift.
+      for (let n = 1; n <= settings.batchMaxSize; n++) {
+        const t0 = Date.now();
+        await infer(session, new Uint8Array(n * H * W * 3), n);
+        logger.info(`batch ${n}/${settings.batchMaxSize} ran on ${description}`, { ms: Date.now() - t0 });
+      }
+    }
   } catch (err) {
     await session.release();
     throw err;
   }
-  post({ type: 'ready', provider, failures });
+  post({ type: 'ready', provider, description, failures });
   return session;
 }
 

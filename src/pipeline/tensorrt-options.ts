@@ -63,15 +63,6 @@ export function providerEntry(provider: ProviderName, ctx: ProviderContext): Inf
   return provider;
 }
 
-/** Session options for a session that tries exactly one provider. */
-export function sessionOptionsFor(provider: ProviderName, ctx: ProviderContext, threads: number): InferenceSession.SessionOptions {
-  return {
-    executionProviders: [providerEntry(provider, ctx)],
-    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    graphOptimizationLevel: 'all',
-  };
-}
-
 /**
  * The settings a binding that passes only `device_id` would drop, as config field names. TensorRT's own defaults
  * (FP32, no caches, default workspace and level) are all it can deliver.

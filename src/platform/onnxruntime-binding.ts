@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProviderName } from '../config.js';
+import type { ProviderName } from '../types.js';
 import { compareVersions } from './libraries.js';
 
 /** Written by build-onnxruntime.sh into the onnxruntime-node folder it installs. */

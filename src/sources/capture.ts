@@ -10,6 +10,7 @@ import { spawnCaptureProcess, type CaptureProcess } from './capture-process.js';
 import type { CameraEvent } from './events.js';
 import type { FlowGate } from './flow-gate.js';
 import { launchString } from './launch.js';
+import { isNvmmSource, nvmmLaunchString } from './launch-nvmm.js';
 import { exitCodes } from './protocol.js';
 import { sourceHint } from './source-hint.js';
 import { describeSource, type SourceSpec } from './uri.js';
@@ -41,12 +42,15 @@ export interface CaptureCamera {
   /** Re-open a file source at its end instead of completing. */
   readonly loop: boolean;
   readonly watchdogSeconds: number;
+  /** Resolved by `chooseDecoder` (decoder.ts); absent = software. */
+  readonly decoder?: 'software' | 'nvmm';
 }
 
 const defaultKillGraceMs = 2000;
 
 export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Observable<Frame> {
-  const launch = launchString(camera.spec, { width: opts.width, height: opts.height, crop: camera.crop, fps: camera.fps, live: opts.live });
+  const out = { width: opts.width, height: opts.height, crop: camera.crop, fps: camera.fps, live: opts.live };
+  const launch = camera.decoder === 'nvmm' && isNvmmSource(camera.spec) ? nvmmLaunchString(camera.spec, out) : launchString(camera.spec, out);
   const policy = opts.restart ?? defaultBackoff;
   const { logger } = opts;
   const source = describeSource(camera.spec);

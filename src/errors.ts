@@ -17,6 +17,10 @@ const table = {
   SIDECAR: (path: string, why: string) => `model: sidecar "${path}": ${why}`,
   PROVIDERS: (tried: string) => `model: no execution provider could load the model (${tried}); add "cpu" to model.providers`,
   INFERENCE: (why: string) => `inference: ${why}`,
+  INFERENCE_FAILING: (failures: string, why: string) => `inference: ${failures} failures in a row, the last: ${why}; every frame gets a fail-safe "error" verdict until a run succeeds (see the log; check the model and the machine's memory)`,
+  NON_FINITE_OUTPUT: (model: string, cameras: string, what: string, decision: string) =>
+    `inference: model ${model} gives output that is not a finite number for camera ${cameras} (${what}); those parts get "error" verdicts (${decision}) until it is finite again (check the model with "uniad-edge check", and the cameras' images)`,
+  MODEL_NON_FINITE: (path: string, what: string) => `model: "${path}" gives output that is not a finite number on a test frame (${what}); every part would get an "error" verdict (re-export it; look for NaN weights, a division by zero or a log of zero)`,
   FRAME_SIZE: (frame: string, got: string, want: string) => `inference: frame ${frame} is ${got}, the model takes ${want} RGB (scale or crop the camera to the model's input size)`,
   MQTT: (why: string) => `mqtt: ${why}`,
   MQTT_TLS_FILE: (field: string, path: string, why: string) => `mqtt.${field}: cannot read "${path}": ${why} (point mqtt.${field} at a readable PEM file)`,

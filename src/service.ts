@@ -1,15 +1,17 @@
 import type { Config } from './config.js';
 import { packageVersion } from './package-root.js';
 import type { SupervisorStats } from './pipeline/supervisor.js';
+import { dryRun } from './pipeline/dry-run.js';
 import type { EmbeddedBroker } from './sinks/broker.js';
 import type { MqttSink, MqttSinkStats } from './sinks/mqtt.js';
+import { StatusCauses } from './sinks/status-causes.js';
 import type { CameraEvent } from './sources/events.js';
 import { startBrokerFor } from './service/broker.js';
 import { cameraFrames } from './service/camera-frames.js';
 import { startDashboardFor } from './service/dashboard.js';
 import { flowControl } from './service/flow-control.js';
 import { runInspection, type InspectionCounts } from './service/inspection.js';
-import { modelOpener, superviseModel } from './service/model.js';
+import { modelOpener, superviseModel, watchModelOutput } from './service/model.js';
 import { openSink } from './service/sink.js';
 import { cameraThresholds, warnUncalibratedProducts } from './service/thresholds.js';
 import { statePaths } from './state-dir.js';
@@ -29,6 +31,8 @@ export interface ServiceCounts extends InspectionCounts {
   readonly inference?: SupervisorStats;
   /** Capture restarts per camera since the start. */
   readonly cameraRestarts?: Readonly<Record<string, number>>;
+  /** Frames per camera whose model output was not a finite number (each got an `error` verdict). */
+  readonly nonFinite?: Readonly<Record<string, number>>;
 }
 
 export interface Service {
@@ -59,29 +63,35 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   logger.info('model loaded', { model: engine.modelId, provider: engine.providerDescription, input: engine.sidecar.input, classes: engine.sidecar.classes });
   warnUncalibratedProducts(cfg.cameras, engine.sidecar, logger);
   if (opts.checkOnly) {
+    await dryRun(engine, cfg.model.path).catch(async (err: unknown) => {
+      await engine.close();
+      throw err;
+    });
     let closing: Promise<void> | undefined;
     const stop = () => (closing ??= engine.close());
     return { modelId: engine.modelId, provider: engine.providerDescription, stopped: engine.exited.then(() => undefined), counts: () => ({ frames: 0, decisions: { ok: 0, anomaly: 0, deadline: 0, error: 0 } }), stop };
   }
 
+  const causes = new StatusCauses();
   let broker: EmbeddedBroker | undefined;
   let sink: MqttSink;
   try {
     broker = await startBrokerFor(cfg, logger);
-    sink = await openSink(cfg, broker, { node: cfg.node, model: engine.modelId, cameras: cfg.cameras.map((c) => c.id), version: packageVersion(), startedAt }, logger);
+    sink = await openSink(cfg, broker, { node: cfg.node, model: engine.modelId, cameras: cfg.cameras.map((c) => c.id), version: packageVersion(), startedAt }, causes, logger);
   } catch (err) {
     await engine.close();
     await broker?.close();
     throw err;
   }
-  const scorer = superviseModel(engine, openEngine, cfg.model, sink, logger);
+  const scorer = superviseModel(engine, openEngine, cfg.model, causes, logger);
+  const output = watchModelOutput(cfg.model, () => scorer.modelId, causes, logger);
   const dashboard = await startDashboardFor(cfg, broker, logger);
 
   const runId = startedAt.toString(36);
   const flow = flowControl(cfg.cameras);
   const cameras = cameraFrames(cfg.cameras, { ...engine.sidecar.input, flow, logger, onCameraEvent: opts.onCameraEvent });
   const thresholds = cameraThresholds(cfg.cameras, engine.sidecar);
-  const inspection = runInspection(cameras.frames$, scorer, { model: cfg.model, thresholds, flow, runId, publish: (d) => sink.publish(d), onDecision: opts.onDecision, logger });
+  const inspection = runInspection(cameras.frames$, scorer, { model: cfg.model, thresholds, flow, runId, publish: (d) => sink.publish(d), onDecision: opts.onDecision, onScored: (f, bad) => output.observe(f, bad), logger });
   logger.info('service started', { cameras: cfg.cameras.length, runId, node: cfg.node });
 
   let stopping: Promise<void> | undefined;
@@ -94,7 +104,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       await dashboard?.close();
       await broker?.close();
       const { frames, decisions } = inspection.counts();
-      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: scorer.stats().restarts });
+      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: scorer.stats().restarts, nonFinite: output.counts() });
     })());
 
   // Cameras that all end (files without loop) stop the service; after stop() this is the same promise.
@@ -107,7 +117,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     brokerWsUrl: broker?.wsUrl,
     dashboardUrl: dashboard?.url,
     stopped,
-    counts: () => ({ ...inspection.counts(), mqtt: sink.stats(), inference: scorer.stats(), cameraRestarts: cameras.restarts() }),
+    counts: () => ({ ...inspection.counts(), mqtt: sink.stats(), inference: scorer.stats(), cameraRestarts: cameras.restarts(), nonFinite: output.counts() }),
     stop,
   };
 }

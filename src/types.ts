@@ -162,3 +162,9 @@ export interface ThresholdsFile {
   /** Camera id → product → threshold, from images of that camera. */
   readonly cameras: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
+
+/** Why the node is `degraded` on its status topic: an error code of src/errors.ts and its message (with the fix). */
+export interface StatusCause {
+  readonly code: string;
+  readonly message: string;
+}

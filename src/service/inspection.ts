@@ -14,6 +14,8 @@ export interface InspectionOptions {
   /** Every decision, in order: the sink's publish first, then the caller's observer. */
   readonly publish: (decision: Decision) => void;
   readonly onDecision?: (decision: Decision) => void;
+  /** Every frame the model scored, with what was not finite in its output. */
+  readonly onScored?: (frame: Frame, nonFinite: string | undefined) => void;
   readonly logger: Logger;
 }
 
@@ -51,6 +53,7 @@ export function runInspection(frames$: Observable<Frame>, scorer: Scorer, opts: 
         maxQueuedPerCamera: queuedFramesPerCamera,
         overloadFor: opts.flow.overloadFor,
         onBacklog: opts.flow.onBacklog,
+        onScored: opts.onScored,
         logger,
       }),
     )

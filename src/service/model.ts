@@ -1,7 +1,9 @@
 import type { ModelConfig } from '../config.js';
+import { uniadError } from '../errors.js';
 import { InferenceEngine } from '../pipeline/engine.js';
+import { NonFiniteWatch } from '../pipeline/non-finite-watch.js';
 import { EngineSupervisor } from '../pipeline/supervisor.js';
-import type { MqttSink } from '../sinks/mqtt.js';
+import type { StatusCauses } from '../sinks/status-causes.js';
 import type { Logger } from '../types.js';
 
 /**
@@ -18,13 +20,18 @@ export const modelOpener = (model: ModelConfig, logger: Logger, engineCacheDir: 
   });
 
 /**
- * From here a worker that dies or hangs is replaced; repeated failure shows as `degraded` on the status topic.
+ * From here a worker that dies or hangs is replaced; repeated failure is a cause of `degraded` on the status topic.
  */
-export function superviseModel(engine: InferenceEngine, open: () => Promise<InferenceEngine>, model: ModelConfig, sink: MqttSink, logger: Logger): EngineSupervisor {
+export function superviseModel(engine: InferenceEngine, open: () => Promise<InferenceEngine>, model: ModelConfig, causes: StatusCauses, logger: Logger): EngineSupervisor {
   return new EngineSupervisor(engine, {
     open,
     logger,
     runTimeoutMs: model.runTimeoutMs,
-    onHealth: (h) => sink.setHealth(h.state === 'healthy' ? { state: 'online' } : { state: 'degraded', reason: h.reason }),
+    onHealth: (h) => (h.state === 'healthy' ? causes.clear('INFERENCE_FAILING') : causes.set(uniadError('INFERENCE_FAILING', String(h.failures), h.reason))),
   });
+}
+
+/** Output that is not a finite number, per camera: logged, counted, and a cause of `degraded` while it persists. */
+export function watchModelOutput(model: ModelConfig, modelId: () => string, causes: StatusCauses, logger: Logger): NonFiniteWatch {
+  return new NonFiniteWatch({ modelId, failSafe: model.failSafe, logger, onCause: (cause) => (cause ? causes.set(cause) : causes.clear('NON_FINITE_OUTPUT')) });
 }

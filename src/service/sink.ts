@@ -1,7 +1,10 @@
 import type { Config } from '../config.js';
 import type { EmbeddedBroker } from '../sinks/broker.js';
 import { MqttSink } from '../sinks/mqtt.js';
+import { DeadLetters } from '../sinks/outbox/dead-letter.js';
 import type { NodeInfo } from '../sinks/payload.js';
+import type { StatusCauses } from '../sinks/status-causes.js';
+import { statePaths } from '../state-dir.js';
 import type { Logger } from '../types.js';
 import { openOutboxStore } from './outbox-store.js';
 
@@ -10,9 +13,9 @@ import { openOutboxStore } from './outbox-store.js';
  * Waits for the embedded broker's connection; an external broker that is down at start is not fatal: verdicts queue
  * until it is reachable.
  */
-export async function openSink(cfg: Config, broker: EmbeddedBroker | undefined, info: NodeInfo, logger: Logger): Promise<MqttSink> {
+export async function openSink(cfg: Config, broker: EmbeddedBroker | undefined, info: NodeInfo, causes: StatusCauses, logger: Logger): Promise<MqttSink> {
   const mqtt = broker ? { ...cfg.mqtt, username: cfg.embeddedBroker.username, password: cfg.embeddedBroker.password } : cfg.mqtt;
-  const sink = new MqttSink({ mqtt, url: broker?.url, info, logger, store: openOutboxStore(cfg.mqtt.queue) });
+  const sink = new MqttSink({ mqtt, url: broker?.url, info, logger, causes, store: openOutboxStore(cfg.mqtt.queue), deadLetters: new DeadLetters(statePaths(cfg.stateDir).deadLetter, logger) });
   if (broker) await sink.ready();
   return sink;
 }

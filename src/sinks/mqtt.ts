@@ -8,8 +8,8 @@
  *   The verdict id travels INSIDE the PNG as a `tEXt` chunk with keyword `uniad-id` on every protocol version
  *   (read it with `readPngText` from png-text.ts; image viewers ignore it), and on MQTT 5 also as the user
  *   property `id`. Chosen over a byte header so the payload stays a PNG any tool opens.
- * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect, or `degraded` with a reason while
- *   `setHealth` says so (and `online` again when it recovers); `offline` JSON on close(), and the same `offline` as
+ * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect, or `degraded` with every cause while
+ *   `causes` (status-causes.ts) holds any (and `online` again when none is left); `offline` JSON on close(), and the same `offline` as
  *   the last will, which the broker publishes when the connection dies without a DISCONNECT.
  *
  * Credentials never reach a log line: URLs are logged without user info, errors by message only.
@@ -19,13 +19,15 @@ import { uniadError } from '../errors.js';
 import type { Decision, Logger } from '../types.js';
 import { connectOptions, type BrokerLogin, type ProtocolVersion } from './connect-options.js';
 import { renderHeatmap } from './heatmap.js';
+import type { DeadLetters } from './outbox/dead-letter.js';
 import { MemoryStore } from './outbox/memory-store.js';
 import { Outbox } from './outbox/outbox.js';
-import type { MessageStore } from './outbox/store.js';
+import type { MessageStore, StoredMessage } from './outbox/store.js';
 import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type NodeInfo } from './payload.js';
 import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
-import { heatmapTopic, rejectTopic, statusTopic, verdictTopic } from './topics.js';
+import { StatusCauses } from './status-causes.js';
+import { heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
 
 /** What the sink takes of the `mqtt` config section. */
 export interface MqttSinkSettings extends BrokerLogin {
@@ -47,6 +49,10 @@ export interface MqttSinkOptions {
   readonly store?: MessageStore;
   /** Verdict/reject messages in flight (sent, not yet acknowledged). Default 64. */
   readonly window?: number;
+  /** What keeps the node from `online`; the status is republished on every change. Default: none ever. */
+  readonly causes?: StatusCauses;
+  /** Where messages the broker refuses are set aside; without it they are only logged (with their payload). */
+  readonly deadLetters?: DeadLetters;
   /** How long close() waits for the queue to drain before giving up (what is left stays in the store). Default 5000. */
   readonly closeTimeoutMs?: number;
   readonly reconnectPeriodMs?: number;
@@ -65,10 +71,9 @@ export interface MqttSinkStats {
   readonly queued: number;
   /** Verdict/reject messages dropped because the offline queue was full (oldest first). */
   readonly dropped: number;
+  /** Verdict/reject messages the broker refused, set aside (dead letters) so the queue could go on. */
+  readonly refused: number;
 }
-
-/** What the status topic says while connected. */
-export type NodeHealth = { readonly state: 'online' } | { readonly state: 'degraded'; readonly reason: string };
 
 /** `mqtt://user:secret@host:1883` → `mqtt://host:1883`. */
 export function safeUrl(url: string): string {
@@ -83,6 +88,18 @@ export function safeUrl(url: string): string {
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** Why a failed publish is the broker's (or the client's) final no: an MQTT 5 PUBACK reason code of 0x80 or above. */
+function refusal(err: Error): string | undefined {
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === 'number' && code >= 0x80 ? `the broker refused it: ${err.message} (reason code ${code})` : undefined;
+}
+
+/** A topic no broker accepts (a queue written by an older, unchecked config) is set aside without sending it. */
+function unsendable(m: StoredMessage): string | undefined {
+  const problem = topicPartProblem(m.topic, true);
+  return problem === undefined ? undefined : `its topic ${problem}`;
+}
 
 /** CONNACK refusals that retrying will not fix: 3.1.1 codes 4/5, MQTT 5 reason codes 0x86/0x87/0x8C. */
 const refusedCodes = new Set([4, 5, 134, 135, 140]);
@@ -99,7 +116,7 @@ export class MqttSink {
   private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0 };
   private readonly firstConnect: Promise<void>;
   private closing: Promise<void> | undefined;
-  private health: NodeHealth = { state: 'online' };
+  private readonly causes: StatusCauses;
 
   constructor(private readonly opts: MqttSinkOptions) {
     const { mqtt: cfg, info, logger } = opts;
@@ -111,6 +128,10 @@ export class MqttSink {
     this.status = statusTopic(cfg.prefix, info.node);
     this.rate = new RateLimit(cfg.heatmaps.minIntervalMs, this.now);
     this.store = opts.store ?? new MemoryStore(10_000);
+    this.causes = opts.causes ?? new StatusCauses();
+    this.causes.onChange(() => {
+      if (this.client.connected) this.publishStatus();
+    });
 
     this.client = mqtt.connect(
       url,
@@ -122,7 +143,15 @@ export class MqttSink {
         reconnectPeriodMs: opts.reconnectPeriodMs,
       }),
     );
-    this.outbox = new Outbox(this.store, (topic, payload) => this.client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined), logger, opts.window);
+    this.outbox = new Outbox(this.store, (topic, payload) => this.client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined), logger, {
+      window: opts.window,
+      refusal,
+      unsendable,
+      setAside: (m, reason) => {
+        if (opts.deadLetters) opts.deadLetters.put(m, reason);
+        else logger.error('mqtt: the broker refused a queued message; dropped, the queue goes on', { topic: m.topic, payload: m.payload, reason });
+      },
+    });
 
     this.firstConnect = new Promise((resolve, reject) => {
       this.client.once('connect', () => resolve());
@@ -138,7 +167,11 @@ export class MqttSink {
       this.publishStatus();
       this.outbox.setOnline(true);
     });
-    this.client.on('close', () => this.outbox.setOnline(false));
+    this.client.on('close', () => {
+      this.outbox.setOnline(false);
+      // take the in-flight messages back from MQTT.js: the outbox resends them itself, one at a time when needed
+      for (const id of Object.keys(this.client.outgoing)) this.client.removeOutgoingMessage(Number(id));
+    });
     this.client.on('offline', () => logger.warn('mqtt: broker unreachable, queueing verdicts', { url: this.url, queued: this.store.size }));
   }
 
@@ -157,20 +190,15 @@ export class MqttSink {
   }
 
   stats(): MqttSinkStats {
-    return { ...this.counts, queued: this.outbox.pending, dropped: this.outbox.dropped };
-  }
-
-  /** Sets what the status topic says; published now when connected, else on the next connect. */
-  setHealth(health: NodeHealth): void {
-    this.health = health;
-    if (this.client.connected) this.publishStatus();
+    return { ...this.counts, queued: this.outbox.pending, dropped: this.outbox.dropped, refused: this.outbox.setAsideTotal };
   }
 
   private publishStatus(): void {
     const { info, logger } = this.opts;
-    const h = this.health;
-    const payload = h.state === 'online' ? onlinePayload(info, this.now()) : degradedPayload(info, h.reason, this.now());
-    this.client.publishAsync(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state: h.state, error: err.message }));
+    const causes = this.causes.list();
+    const payload = causes.length === 0 ? onlinePayload(info, this.now()) : degradedPayload(info, causes, this.now());
+    const state = causes.length === 0 ? 'online' : 'degraded';
+    this.client.publishAsync(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state, error: err.message }));
   }
 
   /** Queues the verdict (and reject) for delivery and sends the heatmap if due. Never blocks on the network. */

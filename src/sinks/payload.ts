@@ -4,7 +4,7 @@
  * The verdict payload has exactly the contract fields (id, camera, line, seq, capturedAt, decidedAt, score,
  * threshold, reject, reason, model) plus `product` and `normalizedScore`, in that order, whatever else a Verdict object carries.
  */
-import type { Verdict } from '../types.js';
+import type { StatusCause, Verdict } from '../types.js';
 
 export function verdictPayload(v: Verdict): string {
   return JSON.stringify({
@@ -41,11 +41,12 @@ export function onlinePayload(info: NodeInfo, at: number): string {
 }
 
 /**
- * `degraded`: the node runs and publishes a verdict for every frame, but cannot inspect them (the model keeps
- * failing); its verdicts are fail-safe `error` ones until it is `online` again. `reason` says what failed.
+ * `degraded`: the node runs and publishes a verdict for every frame, but something keeps it from doing all its job
+ * (a model that keeps failing or gives NaN, a full disk, a camera losing frames, ...). `causes` lists every one
+ * that holds now, each `{code, message}` (codes of src/errors.ts); it is `online` again when none is left.
  */
-export function degradedPayload(info: NodeInfo, reason: string, at: number): string {
-  return JSON.stringify({ state: 'degraded', node: info.node, model: info.model, reason, startedAt: info.startedAt, at });
+export function degradedPayload(info: NodeInfo, causes: readonly StatusCause[], at: number): string {
+  return JSON.stringify({ state: 'degraded', node: info.node, model: info.model, causes, startedAt: info.startedAt, at });
 }
 
 /**

@@ -19,7 +19,7 @@ describe('inference faults, service process', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('should publish degraded with the reason and keep giving every frame a fail-safe verdict while runs keep failing', async () => {
+  it('should publish degraded with its cause and keep giving every frame a fail-safe verdict while runs keep failing', async () => {
     const svc = startServiceProcess(
       writeConfig(dir, 'degraded.yaml', {
         node: 'degraded',
@@ -37,14 +37,19 @@ describe('inference faults, service process', () => {
     const waitUntil = Date.now() + 20_000;
     while (!degraded() && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 50));
     const stop = await svc.stop();
-    const status = sub.json<{ state: string; reason?: string }>('status/degraded');
+    const status = sub.json<{ state: string; causes?: { code: string; message: string }[] }>('status/degraded');
     const verdicts = sub.json<Verdict>('verdict');
     const stopped = svc.logs.find((l) => l.msg === 'stopped')!;
-    console.log(`degraded: statuses ${status.map((s) => s.state).join(' → ')} ("${status.find((s) => s.state === 'degraded')?.reason}"); ${verdicts.length} verdicts, all error: ${verdicts.every((v) => v.reason === 'error')}; ${JSON.stringify(stopped)}; SIGTERM exit ${stop.code} in ${stop.ms} ms`);
+    console.log(`degraded: statuses ${status.map((s) => s.state).join(' → ')} (${JSON.stringify(status.find((s) => s.state === 'degraded')?.causes)}); ${verdicts.length} verdicts, all error: ${verdicts.every((v) => v.reason === 'error')}; ${JSON.stringify(stopped)}; SIGTERM exit ${stop.code} in ${stop.ms} ms`);
     // online (retained, and maybe live too) until the third failure in a row, then degraded with the last failure
     const states = status.map((s) => s.state).filter((s, i, a) => s !== a[i - 1]);
     expect(states.slice(0, 2)).toEqual(['online', 'degraded']);
-    expect(status.find((s) => s.state === 'degraded')).toMatchObject({ reason: 'a batch of 8 frames ran longer than 30 ms; the worker is replaced' });
+    expect(status.find((s) => s.state === 'degraded')?.causes).toEqual([
+      {
+        code: 'INFERENCE_FAILING',
+        message: 'inference: 3 failures in a row, the last: a batch of 8 frames ran longer than 30 ms; the worker is replaced; every frame gets a fail-safe "error" verdict until a run succeeds (see the log; check the model and the machine\'s memory)',
+      },
+    ]);
     expect(verdicts.length).toBeGreaterThan(0);
     expect(verdicts.every((v) => v.reason === 'error' && v.reject && v.score === null)).toBe(true);
     expect(stopped['inferenceRestarts']).toBeGreaterThanOrEqual(2);

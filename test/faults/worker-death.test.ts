@@ -14,6 +14,7 @@ import { inspect } from '../../src/pipeline/inspect.js';
 import { EngineSupervisor, type EngineHealth, type SupervisorOptions } from '../../src/pipeline/supervisor.js';
 import { startEmbeddedBroker } from '../../src/sinks/broker.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
+import { StatusCauses } from '../../src/sinks/status-causes.js';
 import type { Decision } from '../../src/types.js';
 import { makeFrame } from '../pipeline/frames.js';
 import { tinyModels } from '../setup/tiny-model.js';
@@ -123,18 +124,26 @@ describe('inference worker faults', () => {
     await supervisor.close();
   });
 
-  it('should publish degraded with its reason on the retained status topic, then online again', async () => {
+  it('should publish degraded with every active cause on the retained status topic, then online again', async () => {
     const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 }, silentLogger);
     const prefix = 'uniad/health';
     const sub = await subscribe(broker.url, [`${prefix}/status/+`]);
-    const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('edge-h'), logger: silentLogger });
+    const causes = new StatusCauses();
+    const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('edge-h'), logger: silentLogger, causes });
     await sink.ready();
-    sink.setHealth({ state: 'degraded', reason: 'reloading the model failed: model: "m.onnx" is not a loadable ONNX model' });
-    sink.setHealth({ state: 'online' });
-    await sub.waitFor(3, 'status/edge-h');
-    expect(sub.json('status/edge-h').map((s) => [s['state'], s['reason']])).toEqual([
+    const reload = { code: 'INFERENCE_FAILING', message: 'inference: 3 failures in a row, the last: reloading the model failed' };
+    const nan = { code: 'NON_FINITE_OUTPUT', message: 'inference: model tiny@1.0.0 gives output that is not a finite number for camera cam1' };
+    causes.set(reload);
+    causes.set(nan);
+    causes.set(nan); // no change: not published again
+    causes.clear('INFERENCE_FAILING');
+    causes.clear('NON_FINITE_OUTPUT');
+    await sub.waitFor(5, 'status/edge-h');
+    expect(sub.json('status/edge-h').map((s) => [s['state'], s['causes']])).toEqual([
       ['online', undefined],
-      ['degraded', 'reloading the model failed: model: "m.onnx" is not a loadable ONNX model'],
+      ['degraded', [reload]],
+      ['degraded', [reload, nan]],
+      ['degraded', [nan]],
       ['online', undefined],
     ]);
     await sink.close();

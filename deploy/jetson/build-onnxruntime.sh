@@ -126,16 +126,21 @@ mkdir -p "$dist"
 [ -f "$dist/onnxruntime-node-$ort_version.tgz" ] || (cd "$src/js/node" && npm pack --pack-destination "$dist")
 record="$(printf '{"onnxruntime":"%s","jetpack":"%s","l4t":"%s","cuda":"%s","cudnn":"%s","tensorrt":"%s","tensorrtOptions":true}' \
   "$ort_version" "$jetpack" "$l4t" "$want_cuda" "$want_cudnn" "$want_trt")"
-installed="$prefix/node_modules/onnxruntime-node/uniad-edge-build.json"
-[ -d "$prefix/node_modules" ] || die "$prefix is not an installed release (no node_modules); run deploy/jetson/install.sh first"
+# The record travels with the built binding too, for a bundle made from $src/js/node (install.sh bundle --onnxruntime).
+echo "$record" >"$src/js/node/uniad-edge-build.json"
+# A release layout with releases/<version> and a `current` link installs into the current release.
+release="$prefix"
+[ -d "$prefix/current" ] && release="$(readlink -f "$prefix/current")"
+installed="$release/node_modules/onnxruntime-node/uniad-edge-build.json"
+[ -d "$release/node_modules" ] || die "$release is not an installed release (no node_modules); install uniad-edge first (deploy/jetson/README.md)"
 if [ "$(cat "$installed" 2>/dev/null)" = "$record" ]; then
-  say "onnxruntime-node $ort_version (JetPack $jetpack build) is already installed in $prefix"
+  say "onnxruntime-node $ort_version (JetPack $jetpack build) is already installed in $release"
 else
-  say "installing onnxruntime-node $ort_version into $prefix (sudo)"
+  say "installing onnxruntime-node $ort_version and onnxruntime-common $ort_version into $release (sudo)"
   # --ignore-scripts: the npm package's postinstall would download x86 CUDA libraries.
-  sudo npm install --prefix "$prefix" --no-save --ignore-scripts --omit=dev --no-audit --no-fund \
+  sudo npm install --prefix "$release" --no-save --ignore-scripts --omit=dev --no-audit --no-fund \
     "$dist/onnxruntime-common-$ort_version.tgz" "$dist/onnxruntime-node-$ort_version.tgz"
   echo "$record" | sudo tee "$installed" >/dev/null
 fi
-say "done. Check with: sudo -u uniad node $prefix/bin/uniad-edge.js doctor --config /etc/uniad-edge/config.yaml"
-say "then build the TensorRT engine ahead of a shift: sudo -u uniad node $prefix/bin/uniad-edge.js check --config /etc/uniad-edge/config.yaml"
+say "done. Check with: sudo -u uniad node $release/bin/uniad-edge.js doctor --config /etc/uniad-edge/config.yaml"
+say "then build the TensorRT engine ahead of a shift (deploy/jetson/README.md, 'Engine built once')"

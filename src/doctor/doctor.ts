@@ -30,7 +30,9 @@ export async function doctor(opts: DoctorOptions = {}): Promise<Finding[]> {
   const root = opts.root ?? '/';
   const onBox = root === '/';
   const facts = readSystem(root, readPins());
-  const nodeModules = opts.nodeModules ?? (onBox ? join(packageRoot, 'node_modules') : join(root, installPrefix, 'node_modules'));
+  // In a fixture tree: the release's node_modules, under `current` where the release layout has one.
+  const release = existsSync(join(root, installPrefix, 'current')) ? join(root, installPrefix, 'current') : join(root, installPrefix);
+  const nodeModules = opts.nodeModules ?? (onBox ? join(packageRoot, 'node_modules') : join(release, 'node_modules'));
   const elements = onBox ? installedElements([...new Set([...nvmmElements.decode, ...nvmmElements.csi])]) : pluginElements(root);
   const findings = [...jetpackFindings(facts), ...onnxruntimeFindings(nodeModules, facts), ...gstreamerFindings(elements, facts.l4t !== undefined)];
   if (opts.config === undefined) {

@@ -49,6 +49,8 @@ Options:
   --log-level LEVEL   ${logLevels.join(', ')} (overrides the config)
 
 Signals: SIGTERM or SIGINT stop the cameras, drain the batches in flight, publish "offline" and exit 0.
+         SIGHUP re-reads the config (run): products, thresholds, the thresholds file and a changed model apply
+         from the next frames without stopping a camera; an invalid config keeps the old values.
 `;
 
 function portOption(name: string, value: string | undefined): number | undefined {
@@ -166,6 +168,18 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    const configPath = values.config;
+    process.on('SIGHUP', () => {
+      let next = cfg;
+      try {
+        if (command === 'run' && configPath !== undefined) next = loadConfig(configPath);
+      } catch (err) {
+        logger.error('reload refused, old settings kept: the config is invalid', { error: (err as Error).message });
+        return;
+      }
+      logger.info('reloading on SIGHUP', { config: configPath ?? '(demo)' });
+      void service.reload(next);
+    });
     const timer = seconds === undefined ? undefined : setTimeout(() => stop(`--seconds ${seconds}`), seconds * 1000);
     await service.stopped;
     if (timer) clearTimeout(timer);

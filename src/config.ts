@@ -102,6 +102,8 @@ const model = z
     runTimeoutMs: range(10, 3_600_000, ' ms', 'a batch running longer is abandoned with fail-safe verdicts and a new worker started').default(30_000),
     /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
     threads: range(0, 1024, '', "onnxruntime's intra-op threads; 0 = its default", true).default(0),
+    /** Thresholds from `uniad-edge calibrate` for this model (used only while its `model` matches the loaded model). */
+    thresholdsFile: z.string().min(1).optional(),
     tensorrt,
   })
   .strict();
@@ -251,7 +253,7 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     ...cfg,
     stateDir,
     cameras,
-    model: { ...cfg.model, path: abs(cfg.model.path)! },
+    model: { ...cfg.model, path: abs(cfg.model.path)!, thresholdsFile: abs(cfg.model.thresholdsFile) },
     mqtt: {
       ...cfg.mqtt,
       ca: abs(cfg.mqtt.ca),

@@ -1,3 +1,4 @@
+import { map } from 'rxjs';
 import type { Config } from './config.js';
 import { packageVersion } from './package-root.js';
 import type { SupervisorStats } from './pipeline/supervisor.js';
@@ -11,9 +12,10 @@ import { cameraFrames } from './service/camera-frames.js';
 import { startDashboardFor } from './service/dashboard.js';
 import { flowControl } from './service/flow-control.js';
 import { runInspection, type InspectionCounts } from './service/inspection.js';
-import { modelOpener, superviseModel, watchModelOutput } from './service/model.js';
+import { LineControl } from './service/line-control.js';
+import { modelFingerprint, modelOpener, superviseModel, watchModelOutput } from './service/model.js';
 import { openSink } from './service/sink.js';
-import { cameraThresholds, warnUncalibratedProducts } from './service/thresholds.js';
+import { warnUncalibratedProducts } from './service/thresholds.js';
 import { statePaths } from './state-dir.js';
 import type { Decision, Logger } from './types.js';
 
@@ -48,6 +50,12 @@ export interface Service {
   counts(): ServiceCounts;
   /** Stops cameras, decides and publishes what is in flight, publishes `offline`, closes everything. Idempotent. */
   stop(reason: string): Promise<void>;
+  /**
+   * Applies a reloaded config (SIGHUP) without stopping a camera: products, thresholds, the thresholds file, and the
+   * model when its path or files changed (swapped, with its own thresholds). All or nothing: when anything is
+   * invalid the old values stay (logged). Resolves to whether it applied.
+   */
+  reload(next: Config): Promise<boolean>;
 }
 
 /**
@@ -62,6 +70,21 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const engine = await openEngine();
   logger.info('model loaded', { model: engine.modelId, provider: engine.providerDescription, input: engine.sidecar.input, classes: engine.sidecar.classes });
   warnUncalibratedProducts(cfg.cameras, engine.sidecar, logger);
+  let scorer: ReturnType<typeof superviseModel> | undefined;
+  let sink: MqttSink | undefined;
+  let control: LineControl;
+  try {
+    control = new LineControl({
+      cfg,
+      publishRetained: (topic, payload) => sink?.publishRetained(topic, payload),
+      model: () => (scorer ? { id: scorer.modelId, sidecar: scorer.sidecar } : { id: engine.modelId, sidecar: engine.sidecar }),
+      verifiedSender: cfg.mqtt.url === undefined,
+      logger,
+    });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
   if (opts.checkOnly) {
     await dryRun(engine, cfg.model.path).catch(async (err: unknown) => {
       await engine.close();
@@ -69,12 +92,11 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     });
     let closing: Promise<void> | undefined;
     const stop = () => (closing ??= engine.close());
-    return { modelId: engine.modelId, provider: engine.providerDescription, stopped: engine.exited.then(() => undefined), counts: () => ({ frames: 0, decisions: { ok: 0, anomaly: 0, deadline: 0, error: 0 } }), stop };
+    return { modelId: engine.modelId, provider: engine.providerDescription, stopped: engine.exited.then(() => undefined), counts: () => ({ frames: 0, decisions: { ok: 0, anomaly: 0, deadline: 0, error: 0 } }), stop, reload: async () => false };
   }
 
   const causes = new StatusCauses();
   let broker: EmbeddedBroker | undefined;
-  let sink: MqttSink;
   try {
     broker = await startBrokerFor(cfg, logger);
     sink = await openSink(cfg, broker, { node: cfg.node, model: engine.modelId, cameras: cfg.cameras.map((c) => c.id), version: packageVersion(), startedAt }, causes, logger);
@@ -83,15 +105,29 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     await broker?.close();
     throw err;
   }
-  const scorer = superviseModel(engine, openEngine, cfg.model, causes, logger);
-  const output = watchModelOutput(cfg.model, () => scorer.modelId, causes, logger);
+  const live = superviseModel(engine, openEngine, cfg.model, causes, logger);
+  scorer = live;
+  const output = watchModelOutput(cfg.model, () => live.modelId, causes, logger);
+  const mqtt = sink;
+  mqtt.onCommands((topic, payload) => control.command(topic, payload));
+  control.echo();
   const dashboard = await startDashboardFor(cfg, broker, logger);
 
   const runId = startedAt.toString(36);
   const flow = flowControl(cfg.cameras);
   const cameras = cameraFrames(cfg.cameras, { ...engine.sidecar.input, flow, logger, onCameraEvent: opts.onCameraEvent });
-  const thresholds = cameraThresholds(cfg.cameras, engine.sidecar);
-  const inspection = runInspection(cameras.frames$, scorer, { model: cfg.model, thresholds, flow, runId, publish: (d) => sink.publish(d), onDecision: opts.onDecision, onScored: (f, bad) => output.observe(f, bad), logger });
+  // Stamped as they leave the cameras: a recipe or threshold change applies from the next captured frame.
+  const frames$ = cameras.frames$.pipe(map((frame) => control.stamp(frame)));
+  const inspection = runInspection(frames$, live, {
+    model: cfg.model,
+    thresholdFor: (frame, model) => control.thresholdFor(frame, model),
+    flow,
+    runId,
+    publish: (d) => mqtt.publish(d),
+    onDecision: opts.onDecision,
+    onScored: (f, bad) => output.observe(f, bad),
+    logger,
+  });
   logger.info('service started', { cameras: cfg.cameras.length, runId, node: cfg.node });
 
   let stopping: Promise<void> | undefined;
@@ -99,13 +135,34 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     (stopping ??= (async () => {
       logger.info('stopping', { reason });
       await inspection.finish(cfg.model.deadlineMs + 5000);
-      await sink.close();
-      await scorer.close();
+      await mqtt.close();
+      await live.close();
       await dashboard?.close();
       await broker?.close();
       const { frames, decisions } = inspection.counts();
-      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: scorer.stats().restarts, nonFinite: output.counts() });
+      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts() });
     })());
+
+  let modelFiles = modelFingerprint(cfg.model.path);
+  let reloading: Promise<boolean> = Promise.resolve(true);
+  const reload = (next: Config) =>
+    (reloading = reloading.then(async () => {
+      if (stopping) return false;
+      const apply = control.prepareReload(next);
+      if (apply === undefined) return false;
+      const files = modelFingerprint(next.model.path);
+      if (files !== modelFiles) {
+        try {
+          await live.replace(modelOpener(next.model, logger, statePaths(next.stateDir).engineCache));
+        } catch (err) {
+          logger.error('reload refused, the old model and settings stay: the new model did not load', { model: next.model.path, error: (err as Error).message });
+          return false;
+        }
+        modelFiles = files;
+      }
+      apply();
+      return true;
+    }));
 
   // Cameras that all end (files without loop) stop the service; after stop() this is the same promise.
   const stopped = inspection.drained.then(() => stop('all cameras ended'));
@@ -117,7 +174,8 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     brokerWsUrl: broker?.wsUrl,
     dashboardUrl: dashboard?.url,
     stopped,
-    counts: () => ({ ...inspection.counts(), mqtt: sink.stats(), inference: scorer.stats(), cameraRestarts: cameras.restarts(), nonFinite: output.counts() }),
+    counts: () => ({ ...inspection.counts(), mqtt: mqtt.stats(), inference: live.stats(), cameraRestarts: cameras.restarts(), nonFinite: output.counts() }),
     stop,
+    reload,
   };
 }

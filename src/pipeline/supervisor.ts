@@ -142,7 +142,8 @@ export class EngineSupervisor implements Scorer {
     this.open = open;
     this.watch(engine);
     this.opts.logger.info('model replaced', { model: engine.modelId, provider: engine.provider, was: old?.modelId ?? 'none (restarting)' });
-    await old?.close();
+    // Not awaited: the old worker finishes its queued runs on its own while the new one already takes batches.
+    void old?.close();
   }
 
   private sizeMismatch(engine: SupervisedEngine): string | undefined {

@@ -1,13 +1,14 @@
 import { Subject, takeUntil, type Observable } from 'rxjs';
 import type { ModelConfig } from '../config.js';
 import { inspect, type Scorer } from '../pipeline/inspect.js';
+import type { ModelRef } from '../pipeline/threshold-sources.js';
 import type { Decision, Frame, Logger, Reason } from '../types.js';
 import { queuedFramesPerCamera, type FlowControl } from './flow-control.js';
 
 export interface InspectionOptions {
   readonly model: ModelConfig;
-  /** Per camera; a camera without one gets the model default. */
-  readonly thresholds: ReadonlyMap<string, number>;
+  /** The threshold of a frame under the model that scores it (line-control.ts). */
+  readonly thresholdFor: (frame: Frame, model: ModelRef) => number;
   readonly flow: FlowControl;
   /** Distinguishes service runs in verdict ids. */
   readonly runId: string;
@@ -48,7 +49,7 @@ export function runInspection(frames$: Observable<Frame>, scorer: Scorer, opts: 
         batchMaxWaitMs: model.batchMaxWaitMs,
         deadlineMs: model.deadlineMs,
         failSafe: model.failSafe,
-        thresholdFor: (frame) => opts.thresholds.get(frame.camera) ?? scorer.sidecar.defaultThreshold,
+        thresholdFor: opts.thresholdFor,
         runId: opts.runId,
         maxQueuedPerCamera: queuedFramesPerCamera,
         overloadFor: opts.flow.overloadFor,

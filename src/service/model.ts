@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import type { ModelConfig } from '../config.js';
 import { uniadError } from '../errors.js';
+import { sidecarPathFor } from '../pipeline/sidecar.js';
 import { InferenceEngine } from '../pipeline/engine.js';
 import { NonFiniteWatch } from '../pipeline/non-finite-watch.js';
 import { EngineSupervisor } from '../pipeline/supervisor.js';
@@ -34,4 +36,17 @@ export function superviseModel(engine: InferenceEngine, open: () => Promise<Infe
 /** Output that is not a finite number, per camera: logged, counted, and a cause of `degraded` while it persists. */
 export function watchModelOutput(model: ModelConfig, modelId: () => string, causes: StatusCauses, logger: Logger): NonFiniteWatch {
   return new NonFiniteWatch({ modelId, failSafe: model.failSafe, logger, onCause: (cause) => (cause ? causes.set(cause) : causes.clear('NON_FINITE_OUTPUT')) });
+}
+
+/** Path, size and modification time of the model and its sidecar: a reload swaps the model when this changes. */
+export function modelFingerprint(path: string): string {
+  const stamp = (p: string) => {
+    try {
+      const st = statSync(p);
+      return [st.size, st.mtimeMs];
+    } catch {
+      return null;
+    }
+  };
+  return JSON.stringify([path, stamp(path), stamp(sidecarPathFor(path))]);
 }

@@ -14,7 +14,8 @@ import { openOutboxStore } from './outbox-store.js';
  * until it is reachable.
  */
 export async function openSink(cfg: Config, broker: EmbeddedBroker | undefined, info: NodeInfo, causes: StatusCauses, logger: Logger): Promise<MqttSink> {
-  const mqtt = broker ? { ...cfg.mqtt, username: cfg.embeddedBroker.username, password: cfg.embeddedBroker.password } : cfg.mqtt;
+  // On the embedded broker the service connects with its `service` account (configured, or made up for this run).
+  const mqtt = broker ? { ...cfg.mqtt, username: broker.service.username, password: broker.service.password } : cfg.mqtt;
   const sink = new MqttSink({ mqtt, url: broker?.url, info, logger, causes, store: openOutboxStore(cfg.mqtt.queue), deadLetters: new DeadLetters(statePaths(cfg.stateDir).deadLetter, logger) });
   if (broker) await sink.ready();
   return sink;

@@ -17,7 +17,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { uniadError } from '../errors.js';
 import type { Logger, Role } from '../types.js';
-import { mayPublish } from './acl.js';
+import { isCommandTopic, mayPublish } from './acl.js';
 import { brokerAccounts, type AccountSettings, type Credential } from './broker-accounts.js';
 import { urlHost } from './url-host.js';
 
@@ -72,6 +72,22 @@ function listen(server: TcpServer | HttpServer, host: string, port: number, list
   });
 }
 
+/**
+ * A command's JSON with `by` set to the user the broker authenticated, replacing whatever the client claimed: the
+ * service logs who changed a threshold or a recipe. A payload that is not a JSON object passes unchanged (the
+ * service refuses it).
+ */
+export function withSender(payload: Buffer | string, username: string): Buffer | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(payload.toString());
+  } catch {
+    return payload;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return payload;
+  return Buffer.from(JSON.stringify({ ...doc, by: username }));
+}
+
 const closeServer = (server: TcpServer | HttpServer): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 
 export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Logger, scope?: BrokerScope): Promise<EmbeddedBroker> {
@@ -79,6 +95,8 @@ export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Lo
   const { accounts, service, viewer, allowAnonymous } = brokerAccounts(cfg, () => randomBytes(24).toString('base64url'));
   /** Role of each authenticated client; anonymous clients have none. */
   const roles = new WeakMap<Client, Role>();
+  /** User name of each authenticated client: stamped into the commands it sends. */
+  const users = new WeakMap<Client, string>();
   broker.authenticate = (client, user, pass, done) => {
     if (user === undefined && pass === undefined) {
       if (!allowAnonymous) {
@@ -93,6 +111,7 @@ export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Lo
         return done(refusal('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
       }
       roles.set(client, matches[0]!.role);
+      users.set(client, matches[0]!.username);
     }
     if (scope && client.id === scope.serviceClientId && roles.get(client) !== 'service') {
       logger.warn("embedded broker: refused a client that is not the service but used the service's client id", { clientId: client.id });
@@ -103,7 +122,10 @@ export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Lo
   if (scope) {
     broker.authorizePublish = (client, packet, done) => {
       const role = client ? roles.get(client) : undefined;
-      if (mayPublish(role, packet.topic, scope.prefix)) return done(null);
+      if (mayPublish(role, packet.topic, scope.prefix)) {
+        if (client && isCommandTopic(packet.topic, scope.prefix)) packet.payload = withSender(packet.payload, users.get(client) ?? '');
+        return done(null);
+      }
       logger.warn('embedded broker: refused a publish the client is not allowed (connection closed)', { clientId: client?.id, role: role ?? 'anonymous', topic: packet.topic });
       done(new Error(`${role ?? 'anonymous'} may not publish to ${packet.topic}`));
     };

@@ -27,7 +27,7 @@ import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type No
 import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
 import { StatusCauses } from './status-causes.js';
-import { heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
+import { commandFilters, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
 
 /** What the sink takes of the `mqtt` config section. */
 export interface MqttSinkSettings extends BrokerLogin {
@@ -117,6 +117,8 @@ export class MqttSink {
   private readonly firstConnect: Promise<void>;
   private closing: Promise<void> | undefined;
   private readonly causes: StatusCauses;
+  /** Retained messages of the service (echoed thresholds, shadow summary): the latest of each, sent again on reconnect. */
+  private readonly retained = new Map<string, string>();
 
   constructor(private readonly opts: MqttSinkOptions) {
     const { mqtt: cfg, info, logger } = opts;
@@ -165,6 +167,7 @@ export class MqttSink {
     this.client.on('connect', () => {
       logger.info('mqtt: connected', { url: this.url, queued: this.store.size });
       this.publishStatus();
+      for (const [topic, payload] of this.retained) this.sendRetained(topic, payload);
       this.outbox.setOnline(true);
     });
     this.client.on('close', () => {
@@ -199,6 +202,29 @@ export class MqttSink {
     const payload = causes.length === 0 ? onlinePayload(info, this.now()) : degradedPayload(info, causes, this.now());
     const state = causes.length === 0 ? 'online' : 'degraded';
     this.client.publishAsync(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state, error: err.message }));
+  }
+
+  /**
+   * Hands every message on the command topics (threshold/set, recipe; topics.ts `commandFilters`) to `handler`,
+   * subscribed again on every connect. A retained recipe arrives at once on subscribing.
+   */
+  onCommands(handler: (topic: string, payload: Buffer) => void): void {
+    const filters = commandFilters(this.prefix);
+    const subscribe = () =>
+      this.client.subscribeAsync(filters, { qos: 1 }).catch((err: Error) => this.opts.logger.error('mqtt: could not subscribe to the command topics', { filters, error: err.message }));
+    this.client.on('message', (topic, payload) => handler(topic, payload));
+    this.client.on('connect', () => void subscribe());
+    if (this.client.connected) void subscribe();
+  }
+
+  /** Publishes a retained QoS 1 message now if connected, and again after every reconnect (the latest per topic). */
+  publishRetained(topic: string, payload: string): void {
+    this.retained.set(topic, payload);
+    if (this.client.connected) this.sendRetained(topic, payload);
+  }
+
+  private sendRetained(topic: string, payload: string): void {
+    this.client.publishAsync(topic, payload, { qos: 1, retain: true }).catch((err: Error) => this.opts.logger.warn('mqtt: could not publish a retained message', { topic, error: err.message }));
   }
 
   /** Queues the verdict (and reject) for delivery and sends the heatmap if due. Never blocks on the network. */

@@ -99,12 +99,13 @@ describe('embedded broker ACL against impersonation', () => {
     expect(sub.json<{ state: string }>('status/edge-acl').map((s) => s.state)).not.toContain('offline');
   });
 
-  it('should let an operator write the command topics, delivered to subscribers', async () => {
+  it('should let an operator write the command topics, delivered to subscribers with the authenticated user as "by"', async () => {
     const ops = await connect({ username: operator.username, password: operator.password });
-    await ops.publishAsync(`${prefix}/line1/cam1/threshold/set`, '{"threshold":0.5}', { qos: 1 });
+    await ops.publishAsync(`${prefix}/line1/cam1/threshold/set`, '{"threshold":0.5,"by":"someone-else"}', { qos: 1 });
     await ops.publishAsync(`${prefix}/line1/recipe`, '{"product":"bolt"}', { qos: 1, retain: true });
     await sub.waitFor(1, 'recipe');
-    expect(sub.json('threshold/set')).toEqual([{ threshold: 0.5 }]);
+    expect(sub.json('threshold/set')).toEqual([{ threshold: 0.5, by: operator.username }]);
+    expect(sub.json('recipe')).toEqual([{ product: 'bolt', by: operator.username }]);
     expect(ops.connected).toBe(true);
     await ops.endAsync();
   });

@@ -160,7 +160,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
         }
         modelFiles = files;
       }
-      apply();
+      apply(live.modelId);
       return true;
     }));
 

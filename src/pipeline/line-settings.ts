@@ -29,6 +29,8 @@ export class SettingsSnapshot {
     readonly live: readonly LiveThreshold[],
     /** Line → product of its recipe. */
     readonly recipes: ReadonlyMap<string, string>,
+    /** The model loaded with the config (threshold-sources.ts `configModel`). */
+    readonly configModel?: string,
   ) {
     this.liveMap = new Map(live.map((s) => [liveKey(s.camera, s.product, s.model), s.threshold]));
   }
@@ -40,7 +42,7 @@ export class SettingsSnapshot {
   }
 
   threshold(camera: string, product: string, model: ModelRef): ResolvedThreshold {
-    return resolveThreshold(camera, product, model, { live: this.liveMap, cameras: this.cameras, file: this.file });
+    return resolveThreshold(camera, product, model, { live: this.liveMap, cameras: this.cameras, file: this.file, configModel: this.configModel });
   }
 
   /** The live set in force for this camera, product and model, if any (who set it, when). */
@@ -57,8 +59,8 @@ export class SettingsSnapshot {
 export class LineSettings {
   private snapshot: SettingsSnapshot;
 
-  constructor(cameras: readonly CameraSetting[], file: ThresholdsFile | undefined, live: readonly LiveThreshold[], private readonly persist: (sets: readonly LiveThreshold[]) => void) {
-    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, live, new Map());
+  constructor(cameras: readonly CameraSetting[], file: ThresholdsFile | undefined, live: readonly LiveThreshold[], private readonly persist: (sets: readonly LiveThreshold[]) => void, configModel?: string) {
+    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, live, new Map(), configModel);
   }
 
   get current(): SettingsSnapshot {
@@ -77,7 +79,7 @@ export class LineSettings {
     const set: LiveThreshold = { camera, product: s.productFor(camera)!, model: model.id, threshold, by: who.by, verified: who.verified, at };
     const live = withLiveThreshold(s.live, set);
     this.persist(live);
-    this.snapshot = new SettingsSnapshot(s.cameras, s.file, live, s.recipes);
+    this.snapshot = new SettingsSnapshot(s.cameras, s.file, live, s.recipes, s.configModel);
     return { ok: true, set };
   }
 
@@ -88,13 +90,13 @@ export class LineSettings {
     if (cameras.length === 0) return { ok: false, why: `no camera on line "${line}" (lines: ${[...new Set([...s.cameras.values()].map((c) => c.line))].join(', ')})` };
     const known = s.knownProducts(model);
     if (!known.has(product)) return { ok: false, why: `unknown product "${product}": the model ${model.id} knows ${[...known].sort().join(', ')} (calibrate the product, or add it to a camera in the config)` };
-    this.snapshot = new SettingsSnapshot(s.cameras, s.file, s.live, new Map([...s.recipes, [line, product]]));
+    this.snapshot = new SettingsSnapshot(s.cameras, s.file, s.live, new Map([...s.recipes, [line, product]]), s.configModel);
     return { ok: true, cameras };
   }
 
-  /** New config values and thresholds file (SIGHUP); live sets and recipes stay. */
-  reload(cameras: readonly CameraSetting[], file: ThresholdsFile | undefined): void {
+  /** New config values and thresholds file (SIGHUP), read with `configModel` loaded; live sets and recipes stay. */
+  reload(cameras: readonly CameraSetting[], file: ThresholdsFile | undefined, configModel: string): void {
     const s = this.snapshot;
-    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, s.live, s.recipes);
+    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, s.live, s.recipes, configModel);
   }
 }

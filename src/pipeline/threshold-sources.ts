@@ -2,7 +2,8 @@
  * Which threshold decides a frame, from every source there is. Pure. Highest first:
  *
  *   1. live   set over MQTT (`<prefix>/<line>/<camera>/threshold/set`) for this camera, product and model;
- *   2. config the camera's `threshold`, for the product the camera is configured for;
+ *   2. config the camera's `threshold`, for the product the camera is configured for and the model loaded with
+ *             that config;
  *   3. file   the thresholds file (`uniad-edge calibrate`) of THIS model: camera entry, then product entry;
  *   4. model  the model's sidecar: the product's calibrated threshold, else its default.
  *
@@ -27,6 +28,8 @@ export interface ThresholdSources {
   readonly live: ReadonlyMap<string, number>;
   /** Camera id → its configured product and `threshold` (absent when none is configured). */
   readonly cameras: ReadonlyMap<string, { readonly product: string; readonly threshold?: number | undefined }>;
+  /** The model loaded with the config: its camera thresholds are for that model (absent: for any). */
+  readonly configModel?: string | undefined;
   readonly file?: ThresholdsFile | undefined;
 }
 
@@ -45,7 +48,7 @@ export function resolveThreshold(camera: string, product: string, model: ModelRe
   const live = sources.live.get(liveKey(camera, product, model.id));
   if (live !== undefined) return { threshold: live, origin: 'live' };
   const cam = sources.cameras.get(camera);
-  if (cam?.threshold !== undefined && cam.product === product) return { threshold: cam.threshold, origin: 'config' };
+  if (cam?.threshold !== undefined && cam.product === product && (sources.configModel === undefined || sources.configModel === model.id)) return { threshold: cam.threshold, origin: 'config' };
   const file = sources.file?.model === model.id ? sources.file : undefined;
   const fromFile = own(own(file?.cameras, camera), product) ?? own(file?.products, product);
   if (fromFile !== undefined) return { threshold: fromFile, origin: 'file' };

@@ -53,7 +53,7 @@ export class LineControl {
     this.now = opts.now ?? Date.now;
     const path = statePaths(opts.cfg.stateDir).liveThresholds;
     const live = loadLiveThresholds(path, opts.logger);
-    this.settings = new LineSettings(cameraSettings(opts.cfg.cameras), thresholdsFileOf(opts.cfg), live, (sets) => saveLiveThresholds(path, sets));
+    this.settings = new LineSettings(cameraSettings(opts.cfg.cameras), thresholdsFileOf(opts.cfg), live, (sets) => saveLiveThresholds(path, sets), opts.model().id);
     if (live.length > 0) opts.logger.info('live thresholds restored', { path, sets: live.length });
     this.checkFileModel();
   }
@@ -122,7 +122,7 @@ export class LineControl {
    * file, or undefined when it cannot be applied (logged): cameras added, removed or changed, or an invalid thresholds
    * file. All or nothing, so the old values stay whole.
    */
-  prepareReload(cfg: Config): (() => void) | undefined {
+  prepareReload(cfg: Config): ((model: string) => void) | undefined {
     const { logger } = this.opts;
     if (!sameCameras(this.cfg.cameras, cfg.cameras)) {
       logger.error('reload refused, old settings kept: cameras were added, removed or changed (id, line, source, crop, fps, loop, live); restart the service for that');
@@ -135,8 +135,9 @@ export class LineControl {
       logger.error('reload refused, old settings kept', { error: (err as Error).message });
       return undefined;
     }
-    return () => {
-      this.settings.reload(cameraSettings(cfg.cameras), file);
+    // `model`: the one loaded with this config (after a swap, the new one): its camera thresholds are for it.
+    return (model) => {
+      this.settings.reload(cameraSettings(cfg.cameras), file, model);
       this.cfg = cfg;
       this.checkFileModel();
       logger.info('settings reloaded', { thresholdsFile: cfg.model.thresholdsFile ?? null });

@@ -26,6 +26,11 @@ describe('resolveThreshold', () => {
     expect(resolveThreshold('cam1', 'bolt', m1, sources())).toEqual({ threshold: 0.9, origin: 'config' });
   });
 
+  it('should take a configured threshold only for the model loaded with that config', () => {
+    expect(resolveThreshold('cam1', 'bolt', m1, sources({ configModel: 'm@1' }))).toEqual({ threshold: 0.9, origin: 'config' });
+    expect(resolveThreshold('cam1', 'bolt', m2, sources({ configModel: 'm@1' }))).toEqual({ threshold: 5, origin: 'model' });
+  });
+
   it('should take the file\'s camera entry over its product entry, and the product entry for other cameras', () => {
     expect(resolveThreshold('cam2', 'bolt', m1, sources())).toEqual({ threshold: 0.52, origin: 'file' });
     expect(resolveThreshold('cam3', 'nut', m1, sources())).toEqual({ threshold: 0.75, origin: 'file' });

@@ -54,8 +54,8 @@ describe('dashboard', () => {
     expect(await page.locator('.camera[data-camera="passing"] .no-heatmap').isVisible()).toBe(true);
     expect(await page.locator('#rejects tbody tr').count()).toBeGreaterThan(0);
     // the heatmap decoded as an image in the browser, at the frame's size
-    const size = await white.locator('img.heatmap').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
-    expect(size).toEqual([64, 64]);
+    // (decoding is asynchronous: a heatmap that just replaced the last one reads 0x0 for a moment)
+    await expect.poll(() => white.locator('img.heatmap').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), { timeout: 10_000 }).toEqual([64, 64]);
     await page.screenshot({ path: join(fixturesDir, 'dashboard.png') });
   });
 

@@ -15,7 +15,8 @@ export async function startDashboardFor(cfg: Config, broker: EmbeddedBroker | un
     return undefined;
   }
   const { host, port } = cfg.dashboard;
-  return startDashboard({ host, port, mqttWsUrl, prefix: cfg.mqtt.prefix, node: cfg.node, logger }).catch((err: Error) => {
+  // with an external broker the page connects anonymously: that broker's dashboard account is not ours to know
+  return startDashboard({ host, port, mqttWsUrl, viewer: broker?.viewer, prefix: cfg.mqtt.prefix, node: cfg.node, logger }).catch((err: Error) => {
     logger.error('dashboard not started', { host, port, error: err.message, fix: 'set dashboard.port to a free port or dashboard.enabled: false' });
     return undefined;
   });

@@ -19,6 +19,8 @@ export interface DashboardOptions {
   readonly port: number;
   /** The broker's MQTT-over-WebSocket URL the browser connects to. */
   readonly mqttWsUrl: string;
+  /** The read-only account the page connects with (the embedded broker's `viewer`); none: anonymous. */
+  readonly viewer?: { readonly username: string; readonly password: string };
   readonly prefix: string;
   readonly node: string;
   readonly logger: Logger;
@@ -46,7 +48,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const routes = files();
   // The page subscribes to exactly these: topics are built in topics.ts only, never in the browser.
   const topics = { verdict: eventFilter(opts.prefix, 'verdict'), heatmap: eventFilter(opts.prefix, 'heatmap'), status: statusTopic(opts.prefix, opts.node) };
-  const settings = JSON.stringify({ mqttWsUrl: opts.mqttWsUrl, prefix: opts.prefix, node: opts.node, topics });
+  // the viewer account goes to the browser: it can read what the page shows anyway, and publish nothing
+  const settings = JSON.stringify({ mqttWsUrl: opts.mqttWsUrl, ...(opts.viewer ? { username: opts.viewer.username, password: opts.viewer.password } : {}), prefix: opts.prefix, node: opts.node, topics });
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
     if (req.method !== 'GET') {

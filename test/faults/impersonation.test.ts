@@ -14,9 +14,11 @@ import { silentLogger } from '../../src/log.js';
 import { packageRoot } from '../../src/package-root.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sinks/broker.js';
 import { MqttSink } from '../../src/sinks/mqtt.js';
+import { tinyModels } from '../setup/tiny-model.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { subscribe, type Subscriber } from '../support/subscriber.js';
 import { decision, mqttConfig, nodeInfo } from '../sinks/fixtures.js';
+import { startServiceProcess, writeConfig } from './service-process.js';
 
 const prefix = 'uniad/acl';
 const serviceClientId = 'uniad-edge-edge-acl';
@@ -168,5 +170,57 @@ describe('docs/mqtt-acl.md: the ACL for an external mosquitto', () => {
     expect(sub.json('status/edge')).toEqual([{ state: 'online', model: 'real' }]);
     expect(sub.json('recipe')).toEqual([{ product: 'bolt' }]);
     await Promise.all([service.endAsync(), ops.endAsync(), reader.endAsync(), sub.close()]);
+  });
+});
+
+describe('the service process behind its embedded broker', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'uniad-acl-service-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should keep anonymous clients from faking its status and rejects or taking its client id, with no users configured', async () => {
+    const svc = startServiceProcess(
+      writeConfig(dir, 'acl.yaml', {
+        node: 'acl',
+        stateDir: join(dir, 'state'),
+        cameras: [{ id: 'cam1', line: 'line1', product: 'bolt', source: 'test:ball', fps: 10 }],
+        model: { path: tinyModels.ok, providers: ['cpu'], threads: 1 },
+        mqtt: { queue: { store: 'memory' } },
+        embeddedBroker: { port: 0, wsPort: 0 },
+        dashboard: { enabled: false },
+      }),
+      dir,
+    );
+    const { url } = await svc.waitForLog('embedded broker listening');
+    const sub = await subscribe(url as string, ['uniad/site/#']);
+    await sub.waitFor(1, 'verdict', 30_000);
+    const fake = await mqtt.connectAsync(url as string, { protocolVersion: 4, reconnectPeriod: 0 });
+    const gone = closedByBroker(fake);
+    fake.publish('uniad/site/status/acl', '{"state":"online","model":"fake"}', { qos: 1, retain: true });
+    await gone;
+    const fake2 = await mqtt.connectAsync(url as string, { protocolVersion: 4, reconnectPeriod: 0 });
+    const gone2 = closedByBroker(fake2);
+    fake2.publish('uniad/site/line1/cam1/reject', '{"id":"cam1:fake:0","reject":true}', { qos: 1 });
+    await gone2;
+    await expect(mqtt.connectAsync(url as string, { protocolVersion: 4, reconnectPeriod: 0, clientId: 'uniad-edge-acl' })).rejects.toThrow(/Identifier rejected/i);
+    const seen = sub.on('verdict').length;
+    await sub.waitFor(seen + 3, 'verdict'); // the service goes on publishing, after all three attempts
+    await svc.stop();
+    while (!sub.json<{ state: string }>('status/acl').some((s) => s.state === 'offline')) await new Promise((r) => setTimeout(r, 20));
+
+    const ids = sub.json<{ id: string }>('verdict').map((v) => v.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id.startsWith('cam1:') && !id.includes('fake'))).toBe(true);
+    expect(sub.json<{ id: string }>('reject').every((r) => ids.includes(r.id))).toBe(true);
+    expect(sub.json<{ model?: string }>('status/acl').every((s) => s.model === undefined || s.model === 'tiny@1.0.0')).toBe(true);
+    expect(svc.logs.filter((l) => l.msg === 'mqtt: connected')).toHaveLength(1); // never knocked off
+    expect(svc.logs.filter((l) => String(l.msg).startsWith('embedded broker: refused')).map((l) => l.msg)).toEqual([
+      'embedded broker: refused a publish the client is not allowed (connection closed)',
+      'embedded broker: refused a publish the client is not allowed (connection closed)',
+      "embedded broker: refused a client that is not the service but used the service's client id",
+    ]);
+    await sub.close();
   });
 });

@@ -67,7 +67,7 @@ function showStatus(s) {
 async function start() {
   const settings = await (await fetch('settings.json')).json();
   document.getElementById('node').textContent = `node ${settings.node}`;
-  const client = mqtt.connect(settings.mqttWsUrl, { protocolVersion: 4, reconnectPeriod: 1000 });
+  const client = mqtt.connect(settings.mqttWsUrl, { protocolVersion: 4, reconnectPeriod: 1000, username: settings.username, password: settings.password });
   const depth = settings.prefix.split('/').length;
   // The topic filters come from the server (src/sinks/topics.ts builds every topic); the page only reads levels.
   client.on('connect', () => client.subscribe([settings.topics.verdict, settings.topics.heatmap, settings.topics.status]));

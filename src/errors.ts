@@ -1,6 +1,8 @@
 /**
  * Every error a user can meet, one table. A message carries the bad value and says what to do.
  * Modules throw `uniadError('CODE', ...args)`; the CLI prints `message` and exits non-zero.
+ * Each code has a row in docs/errors.md (meaning, what to do) and a test that provokes it (test/errors-table.test.ts
+ * checks both).
  */
 const table = {
   CONFIG_INVALID: (issues: string) => `config: ${issues}`,
@@ -21,8 +23,13 @@ const table = {
   NON_FINITE_OUTPUT: (model: string, cameras: string, what: string, decision: string) =>
     `inference: model ${model} gives output that is not a finite number for camera ${cameras} (${what}); those parts get "error" verdicts (${decision}) until it is finite again (check the model with "uniad-edge check", and the cameras' images)`,
   MODEL_NON_FINITE: (path: string, what: string) => `model: "${path}" gives output that is not a finite number on a test frame (${what}); every part would get an "error" verdict (re-export it; look for NaN weights, a division by zero or a log of zero)`,
+  INFERENCE_WORKER_EXITED: (state: string, frames: string) => `inference: the worker ${state} before a batch of ${frames} frames was scored`,
+  INFERENCE_WORKER_ENDED: (state: string) => `inference: the worker ${state}; open a new engine`,
+  INFERENCE_RESTARTING: (lastFailure: string) => `inference: no inference worker while it restarts (after: ${lastFailure}); frames get fail-safe verdicts until it is back`,
+  MODEL_INPUT_SIZE: (model: string, takes: string, delivered: string) => `inference: the model ${model} takes ${takes}, the cameras deliver ${delivered} (restart the service to change the input size)`,
   FRAME_SIZE: (frame: string, got: string, want: string) => `inference: frame ${frame} is ${got}, the model takes ${want} RGB (scale or crop the camera to the model's input size)`,
-  MQTT: (why: string) => `mqtt: ${why}`,
+  MQTT_NO_URL: () => 'mqtt: no broker URL (set mqtt.url, or start the embedded broker and pass its URL)',
+  TOPIC_LEVEL: (level: string, value: string) => `mqtt: topic level ${level} "${value}" must be non-empty and contain none of / + # NUL (rename it in the config)`,
   MQTT_TLS_FILE: (field: string, path: string, why: string) => `mqtt.${field}: cannot read "${path}": ${why} (point mqtt.${field} at a readable PEM file)`,
   MQTT_CONNECT: (url: string, why: string) => `mqtt: cannot connect to ${url}: ${why} (check mqtt.url, the broker, and mqtt.username/password)`,
   BROKER_LISTEN: (listener: string, host: string, port: string, why: string) => `embedded broker: cannot listen (${listener}) on ${host}:${port}: ${why} (free the port, or set embeddedBroker.port / wsPort; 0 picks a free one)`,

@@ -83,7 +83,7 @@ export class InferenceEngine {
         const error = reason === 'crashed' ? (crash ?? new Error(`inference worker exited with code ${code}`)) : undefined;
         this.exit = { reason, ...(error ? { error } : {}) };
         if (reason === 'crashed') logger.error('inference worker died', { code, error: error?.message, pendingRuns: this.pending.size });
-        for (const p of this.pending.values()) p.reject(uniadError('INFERENCE', `the worker ${this.exitText()} before a batch of ${p.n} frames was scored`));
+        for (const p of this.pending.values()) p.reject(uniadError('INFERENCE_WORKER_EXITED', this.exitText(), String(p.n)));
         this.pending.clear();
         resolve(this.exit);
       });
@@ -129,7 +129,7 @@ export class InferenceEngine {
 
   /** Scores `frames` as one batch. Rejects this run only when it fails; frames must be the model's input size. */
   run(frames: readonly Frame[]): Promise<Inference[]> {
-    if (!this.alive) return Promise.reject(uniadError('INFERENCE', `the worker ${this.exitText()}; open a new engine`));
+    if (!this.alive) return Promise.reject(uniadError('INFERENCE_WORKER_ENDED', this.exitText()));
     if (frames.length === 0) return Promise.resolve([]);
     const { height: h, width: w } = this.sidecar.input;
     const frameBytes = h * w * 3;

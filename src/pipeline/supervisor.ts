@@ -15,7 +15,7 @@
  *   The service publishes that on the MQTT status topic: a line operator sees a broken model, not a crash loop.
  * A new engine is a new worker, never a new session in the old one: sessions leak when recreated (docs/platform.md).
  */
-import { uniadError } from '../errors.js';
+import { UniadError, uniadError } from '../errors.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from '../backoff.js';
 import type { Frame, Inference, Logger, ModelSidecar } from '../types.js';
 import type { InferenceEngine } from './engine.js';
@@ -93,7 +93,7 @@ export class EngineSupervisor implements Scorer {
   async run(frames: readonly Frame[]): Promise<Inference[]> {
     const engine = this.engine;
     if (engine === null || !engine.alive) {
-      throw uniadError('INFERENCE', `no inference worker while it restarts (after: ${this.lastFailure}); frames get fail-safe verdicts until it is back`);
+      throw uniadError('INFERENCE_RESTARTING', this.lastFailure);
     }
     const timeoutMs = this.opts.runTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
@@ -133,7 +133,7 @@ export class EngineSupervisor implements Scorer {
     const wrongSize = this.sizeMismatch(engine);
     if (wrongSize !== undefined || this.closing) {
       await engine.close();
-      if (wrongSize !== undefined) throw uniadError('INFERENCE', wrongSize);
+      if (wrongSize !== undefined) throw wrongSize;
       return;
     }
     const old = this.engine;
@@ -146,10 +146,10 @@ export class EngineSupervisor implements Scorer {
     void old?.close();
   }
 
-  private sizeMismatch(engine: SupervisedEngine): string | undefined {
+  private sizeMismatch(engine: SupervisedEngine): UniadError | undefined {
     const { width, height } = this.input;
     const got = engine.sidecar.input;
-    return got.width === width && got.height === height ? undefined : `the model ${engine.modelId} takes ${got.width}x${got.height}, the cameras deliver ${width}x${height} (restart the service to change the input size)`;
+    return got.width === width && got.height === height ? undefined : uniadError('MODEL_INPUT_SIZE', engine.modelId, `${got.width}x${got.height}`, `${width}x${height}`);
   }
 
   /** Stops restarting and closes the current worker, letting its queued runs finish. */
@@ -211,7 +211,7 @@ export class EngineSupervisor implements Scorer {
     const wrongSize = this.sizeMismatch(engine);
     if (wrongSize !== undefined) {
       await engine.close();
-      this.failed(wrongSize);
+      this.failed(wrongSize.message);
       return this.scheduleRestart();
     }
     if (this.closing) return void (await engine.close());

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { uniadError } from '../errors.js';
 import type { ThresholdsFile } from '../types.js';
+import { describeIssues } from '../zod-issues.js';
 
 const threshold = z.number().finite().positive();
 
@@ -15,10 +16,7 @@ const schema = z.object({
 
 export function parseThresholdsFile(doc: unknown, path: string): ThresholdsFile {
   const result = schema.safeParse(doc);
-  if (!result.success) {
-    const why = result.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
-    throw uniadError('THRESHOLDS_FILE', path, why);
-  }
+  if (!result.success) throw uniadError('THRESHOLDS_FILE', path, describeIssues(result.error));
   return result.data;
 }
 

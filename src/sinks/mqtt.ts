@@ -123,7 +123,7 @@ export class MqttSink {
   constructor(private readonly opts: MqttSinkOptions) {
     const { mqtt: cfg, info, logger } = opts;
     const url = opts.url ?? cfg.url;
-    if (url === undefined) throw uniadError('MQTT', 'no broker URL (set mqtt.url, or start the embedded broker and pass its URL)');
+    if (url === undefined) throw uniadError('MQTT_NO_URL');
     this.url = safeUrl(url);
     this.now = opts.now ?? Date.now;
     this.prefix = cfg.prefix;

@@ -48,7 +48,7 @@ const badLevel = /[/+#\u0000]/;
 
 function level(name: string, value: string): string {
   if (value === '' || badLevel.test(value)) {
-    throw uniadError('MQTT', `topic level ${name} "${value}" must be non-empty and contain none of / + # NUL (rename it in the config)`);
+    throw uniadError('TOPIC_LEVEL', name, value);
   }
   return value;
 }

@@ -118,11 +118,11 @@ describe('InferenceEngine worker', () => {
     const first = engine.run(frames);
     const second = engine.run(frames);
     await engine.terminate();
-    await expect(first).rejects.toMatchObject({ code: 'INFERENCE', message: expect.stringContaining('before a batch of 8 frames was scored') });
-    await expect(second).rejects.toMatchObject({ code: 'INFERENCE' });
+    await expect(first).rejects.toMatchObject({ code: 'INFERENCE_WORKER_EXITED', message: expect.stringContaining('before a batch of 8 frames was scored') });
+    await expect(second).rejects.toMatchObject({ code: 'INFERENCE_WORKER_EXITED' });
     expect(await engine.exited).toEqual({ reason: 'terminated' });
     expect(engine.alive).toBe(false);
-    await expect(engine.run(frames)).rejects.toThrow('the worker was terminated; open a new engine');
+    await expect(engine.run(frames)).rejects.toMatchObject({ code: 'INFERENCE_WORKER_ENDED', message: 'inference: the worker was terminated; open a new engine' });
   });
 
   it('lets queued runs finish on close, then ends the worker', async () => {

@@ -40,6 +40,20 @@ function standIn(hangs: boolean) {
 }
 
 describe('EngineSupervisor', () => {
+  it('should refuse to swap in a model of another input size, keeping the one it has', async () => {
+    const current = standIn(false);
+    const other = standIn(false);
+    const bigger = { ...other.engine, modelId: 'bigger@1', sidecar: { ...sidecar, input: { height: 128, width: 128 } } };
+    const supervisor = new EngineSupervisor(current.engine, { open: async () => current.engine, logger: silentLogger });
+    await expect(supervisor.replace(async () => bigger)).rejects.toMatchObject({
+      code: 'MODEL_INPUT_SIZE',
+      message: 'inference: the model bigger@1 takes 128x128, the cameras deliver 64x64 (restart the service to change the input size)',
+    });
+    expect(supervisor.modelId).toBe('stand-in@1');
+    await expect(supervisor.run([makeFrame()])).resolves.toHaveLength(1);
+    await supervisor.close();
+  });
+
   it('should start no new worker while maxHung abandoned ones have not returned, and one as soon as one returns', async () => {
     const first = standIn(true);
     const second = standIn(true);
@@ -48,12 +62,12 @@ describe('EngineSupervisor', () => {
     const open = vi.fn(async () => opened.shift()!.engine);
     const supervisor = new EngineSupervisor(first.engine, { open, logger: silentLogger, runTimeoutMs: 20, maxHung: 2, restart: { initialMs: 10, maxMs: 10, factor: 1 } });
 
-    await expect(supervisor.run([makeFrame()])).rejects.toThrow(/ran longer than 20 ms/);
+    await expect(supervisor.run([makeFrame()])).rejects.toMatchObject({ code: 'INFERENCE', message: expect.stringMatching(/ran longer than 20 ms/) });
     await vi.waitUntil(() => open.mock.calls.length === 1);
     await expect(supervisor.run([makeFrame()])).rejects.toThrow(/ran longer than 20 ms/);
     await new Promise((r) => setTimeout(r, 200)); // many backoff periods: still no third worker
     expect(open).toHaveBeenCalledTimes(1);
-    await expect(supervisor.run([makeFrame()])).rejects.toThrow(/no inference worker while it restarts/);
+    await expect(supervisor.run([makeFrame()])).rejects.toMatchObject({ code: 'INFERENCE_RESTARTING', message: expect.stringMatching(/no inference worker while it restarts/) });
 
     first.finish(); // the first hung run returns, its worker closes
     await vi.waitUntil(() => open.mock.calls.length === 2);

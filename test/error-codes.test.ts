@@ -1,0 +1,143 @@
+/**
+ * One test per error code that no other test provokes: each makes the error happen the way a user would meet it
+ * and checks its code and what its message tells them. test/errors-table.test.ts checks that every code has one.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { calibrate } from '../src/calibrate/calibrate.js';
+import { listNormalImages } from '../src/calibrate/image-folders.js';
+import { loadConfig, parseConfig } from '../src/config.js';
+import { testImages } from '../src/evaluation/dataset.js';
+import { silentLogger } from '../src/log.js';
+import { InferenceEngine } from '../src/pipeline/engine.js';
+import { loadThresholdsFile } from '../src/pipeline/thresholds-file.js';
+import { startEmbeddedBroker } from '../src/sinks/broker.js';
+import { connectOptions } from '../src/sinks/connect-options.js';
+import { MqttSink } from '../src/sinks/mqtt.js';
+import { DiskStore } from '../src/sinks/outbox/disk-store.js';
+import { verdictTopic } from '../src/sinks/topics.js';
+import { parseSourceUri } from '../src/sources/uri.js';
+import { freePort } from './support/free-port.js';
+import { tinyModels } from './setup/tiny-model.js';
+import { mqttConfig, nodeInfo } from './sinks/fixtures.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uniad-errors-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** What `fn` threw (or its promise rejected with); fails the test if it did not. */
+async function caught(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('config errors', () => {
+  it('should give CONFIG_INVALID naming the field and the fix', async () => {
+    expect(await caught(() => parseConfig({ cameras: [] }))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('cameras: add at least one camera') });
+  });
+
+  it('should give CONFIG_READ naming a config file that cannot be read', async () => {
+    const path = join(tempDir(), 'missing.yaml');
+    expect(await caught(() => loadConfig(path))).toMatchObject({ code: 'CONFIG_READ', message: expect.stringContaining(`cannot read "${path}"`) });
+  });
+
+  it('should give CONFIG_YAML for a file that is not YAML', async () => {
+    const path = join(tempDir(), 'broken.yaml');
+    writeFileSync(path, 'cameras: [\n');
+    expect(await caught(() => loadConfig(path))).toMatchObject({ code: 'CONFIG_YAML', message: expect.stringContaining(`"${path}" is not valid YAML`) });
+  });
+
+  it('should give SOURCE_URI for an empty source and SOURCE_SCHEME for an unknown scheme', async () => {
+    expect(await caught(() => parseSourceUri(' ', 'cameras[0].source'))).toMatchObject({ code: 'SOURCE_URI', message: expect.stringContaining('cameras[0].source: empty source') });
+    expect(await caught(() => parseSourceUri('ftp://cam/1', 'cameras[1].source'))).toMatchObject({ code: 'SOURCE_SCHEME', message: expect.stringContaining('cameras[1].source: unsupported scheme "ftp"') });
+  });
+
+  it('should give THRESHOLDS_FILE for a thresholds file that is not there', async () => {
+    const path = join(tempDir(), 'thresholds.json');
+    expect(await caught(() => loadThresholdsFile(path))).toMatchObject({ code: 'THRESHOLDS_FILE', message: expect.stringContaining(`thresholds file "${path}": not found`) });
+  });
+});
+
+describe('model errors', () => {
+  it('should give MODEL_READ for a model file that is not there', async () => {
+    const path = join(tempDir(), 'absent.onnx');
+    expect(await caught(() => InferenceEngine.open({ modelPath: path, providers: ['cpu'] }))).toMatchObject({ code: 'MODEL_READ', message: `model: cannot read "${path}": no such file` });
+  });
+});
+
+describe('MQTT errors', () => {
+  it('should give MQTT_NO_URL for a sink with no broker to go to', async () => {
+    expect(await caught(() => new MqttSink({ mqtt: mqttConfig('uniad/none'), info: nodeInfo('n'), logger: silentLogger }))).toMatchObject({ code: 'MQTT_NO_URL' });
+  });
+
+  it('should give TOPIC_LEVEL for a line or camera name that would break the topic', async () => {
+    expect(await caught(() => verdictTopic('uniad/site', 'line/2', 'cam'))).toMatchObject({ code: 'TOPIC_LEVEL', message: expect.stringContaining('topic level line "line/2"') });
+  });
+
+  it('should give MQTT_TLS_FILE naming the field and the file that cannot be read', async () => {
+    const ca = join(tempDir(), 'ca.pem');
+    const settings = { mqtt: { rejectUnauthorized: true, ca }, protocolVersion: 4 as const, will: { topic: 't', payload: 'p' }, defaultClientId: 'c' };
+    expect(await caught(() => connectOptions(settings))).toMatchObject({ code: 'MQTT_TLS_FILE', message: expect.stringContaining(`mqtt.ca: cannot read "${ca}"`) });
+  });
+
+  it('should give MQTT_CONNECT when no broker answers in time', async () => {
+    const url = `mqtt://127.0.0.1:${await freePort()}`;
+    const sink = new MqttSink({ url, mqtt: mqttConfig('uniad/nobody'), info: nodeInfo('n'), logger: silentLogger, reconnectPeriodMs: 50 });
+    try {
+      expect(await caught(() => sink.ready(300))).toMatchObject({ code: 'MQTT_CONNECT', message: expect.stringContaining(`cannot connect to ${url}: no connection within 300 ms`) });
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('should give BROKER_LISTEN when the embedded broker\'s port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      expect(await caught(() => startEmbeddedBroker({ host: '127.0.0.1', port, wsPort: 0 }, silentLogger))).toMatchObject({
+        code: 'BROKER_LISTEN',
+        message: expect.stringContaining(`cannot listen (mqtt) on 127.0.0.1:${port}`),
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('should give OUTBOX_STORE for a queue file with a damaged line before its end', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'outbox.log'), 'not a record\n{"k":1,"t":"t","p":"p"}\n');
+    expect(await caught(() => new DiskStore({ dir, max: 10 }))).toMatchObject({ code: 'OUTBOX_STORE', message: expect.stringContaining('line 1 is not a queue record') });
+  });
+});
+
+describe('command errors', () => {
+  it('should give EVAL_DATA for a benchmark folder that is not there', async () => {
+    const root = join(tempDir(), 'no-benchmark');
+    expect(await caught(() => testImages(root))).toMatchObject({ code: 'EVAL_DATA', message: expect.stringContaining(`"${root}" no such folder`) });
+  });
+
+  it('should give USAGE for an images folder with no product folders in it', async () => {
+    const dir = tempDir();
+    expect(await caught(() => listNormalImages(dir))).toMatchObject({ code: 'USAGE', message: expect.stringContaining('has no <product>/*.png') });
+  });
+
+  it('should give CALIBRATE for an image that is not a PNG', async () => {
+    const images = tempDir();
+    mkdirSync(join(images, 'bolt'));
+    writeFileSync(join(images, 'bolt', 'part.png'), 'not a png');
+    const err = await caught(() => calibrate({ modelPath: tinyModels.ok, imagesDir: images, target: 0.05, out: tempDir(), providers: ['cpu'], logger: silentLogger }));
+    expect(err).toMatchObject({ code: 'CALIBRATE', message: expect.stringContaining(`cannot read "${join(images, 'bolt', 'part.png')}" as a PNG`) });
+  });
+});

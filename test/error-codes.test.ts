@@ -1,5 +1,5 @@
 /**
- * One test per error code that no other test provokes: each makes the error happen the way a user would meet it
+ * One test per error code that no other test provokes in this process: each makes the error happen the way a user would meet it
  * and checks its code and what its message tells them. test/errors-table.test.ts checks that every code has one.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { listNormalImages } from '../src/calibrate/image-folders.js';
 import { loadConfig, parseConfig } from '../src/config.js';
 import { testImages } from '../src/evaluation/dataset.js';
 import { silentLogger } from '../src/log.js';
+import { dryRun } from '../src/pipeline/dry-run.js';
 import { InferenceEngine } from '../src/pipeline/engine.js';
 import { loadThresholdsFile } from '../src/pipeline/thresholds-file.js';
 import { startEmbeddedBroker } from '../src/sinks/broker.js';
@@ -73,6 +74,15 @@ describe('model errors', () => {
   it('should give MODEL_READ for a model file that is not there', async () => {
     const path = join(tempDir(), 'absent.onnx');
     expect(await caught(() => InferenceEngine.open({ modelPath: path, providers: ['cpu'] }))).toMatchObject({ code: 'MODEL_READ', message: `model: cannot read "${path}": no such file` });
+  });
+
+  it('should give MODEL_NON_FINITE when the dry run of a model scores NaN', async () => {
+    const engine = await InferenceEngine.open({ modelPath: tinyModels.nan, providers: ['cpu'] });
+    try {
+      expect(await caught(() => dryRun(engine, tinyModels.nan))).toMatchObject({ code: 'MODEL_NON_FINITE', message: expect.stringContaining('black frame: score is NaN') });
+    } finally {
+      await engine.close();
+    }
   });
 });
 

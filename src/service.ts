@@ -99,7 +99,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   let broker: EmbeddedBroker | undefined;
   try {
     broker = await startBrokerFor(cfg, logger);
-    sink = await openSink(cfg, broker, { node: cfg.node, model: engine.modelId, cameras: cfg.cameras.map((c) => c.id), version: packageVersion(), startedAt }, causes, logger);
+    sink = await openSink(cfg, broker, { node: cfg.node, model: engine.modelId, provider: engine.providerDescription, cameras: cfg.cameras.map((c) => c.id), version: packageVersion(), startedAt }, causes, logger);
   } catch (err) {
     await engine.close();
     await broker?.close();

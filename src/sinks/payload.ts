@@ -29,6 +29,8 @@ export interface NodeInfo {
   readonly node: string;
   /** `<name>@<version>` of the loaded model. */
   readonly model: string;
+  /** The execution provider as the log names it, e.g. `tensorrt (fp16, cached engine)`. */
+  readonly provider: string;
   readonly cameras: readonly string[];
   /** uniad-edge version. */
   readonly version: string;
@@ -37,7 +39,7 @@ export interface NodeInfo {
 }
 
 export function onlinePayload(info: NodeInfo, at: number): string {
-  return JSON.stringify({ state: 'online', node: info.node, model: info.model, cameras: info.cameras, version: info.version, startedAt: info.startedAt, at });
+  return JSON.stringify({ state: 'online', node: info.node, model: info.model, provider: info.provider, cameras: info.cameras, version: info.version, startedAt: info.startedAt, at });
 }
 
 /**

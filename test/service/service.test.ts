@@ -93,7 +93,7 @@ describe('service end to end', () => {
       const { verdicts } = perCamera();
       // white and black frames are both far from mid-grey: the tiny model scores them 1.0, above both thresholds
       for (const v of verdicts) expect(v).toMatchObject({ reject: true, reason: 'anomaly', threshold: v.camera === 'a' ? 0.5 : 0.7 });
-      expect(sub.json<{ state: string }>('status/svc-embedded')[0]).toMatchObject({ state: 'online' });
+      expect(sub.json<{ state: string }>('status/svc-embedded')[0]).toMatchObject({ state: 'online', provider: 'cpu' });
       await sub.close();
     } finally {
       await service.stop('test end');

@@ -35,7 +35,7 @@ export function brokerSuite(name: string, url: () => string, opts: BrokerSuiteOp
       const [heatmap] = await sub.waitFor(1, 'heatmap');
 
       const [online] = sub.json('status/edge1');
-      expect(online).toMatchObject({ state: 'online', node: 'edge1', model: 'uniad-demo@1.0.0', cameras: ['cam1', 'cam2'], version: '0.1.0' });
+      expect(online).toMatchObject({ state: 'online', node: 'edge1', model: 'uniad-demo@1.0.0', provider: 'tensorrt (fp16, cached engine)', cameras: ['cam1', 'cam2'], version: '0.1.0' });
       const verdicts = sub.json('verdict');
       expect(Object.keys(verdicts[0]!)).toEqual(['id', 'camera', 'line', 'product', 'seq', 'capturedAt', 'decidedAt', 'score', 'threshold', 'normalizedScore', 'reject', 'reason', 'model']);
       expect(verdicts.map((v) => [v.id, v.reject, v.reason])).toEqual([['cam1:s1:0', false, 'ok'], ['cam1:s1:1', true, 'anomaly']]);

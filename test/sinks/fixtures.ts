@@ -8,7 +8,7 @@ export function mqttConfig(prefix: string, overrides: Partial<MqttConfig> = {}):
 }
 
 export function nodeInfo(node: string): NodeInfo {
-  return { node, model: 'uniad-demo@1.0.0', cameras: ['cam1', 'cam2'], version: '0.1.0', startedAt: 1_700_000_000_000 };
+  return { node, model: 'uniad-demo@1.0.0', provider: 'tensorrt (fp16, cached engine)', cameras: ['cam1', 'cam2'], version: '0.1.0', startedAt: 1_700_000_000_000 };
 }
 
 /** Decision number `seq` on cam1/line1; a reject carries a 16×16 anomaly map over a 32×24 frame. */

@@ -13,69 +13,87 @@ import torch
 from .configs import PRESETS, TrainConfig, get_preset, parse_taps
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows every default, except where there is none or the help text states it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train one unified model on <data>/<class>/train/good of every class")
-    p.add_argument("--data", required=True, help="MVTec-AD-layout root")
+    p = sub.add_parser("train", help="train one unified model on <data>/<class>/train/good of every class",
+                       formatter_class=_DefaultsFormatter)
+    p.add_argument("--data", required=True, help="MVTec-AD-layout root: <data>/<class>/train/good/*.png")
     p.add_argument("--out", required=True, help="run folder; receives last.pt")
-    p.add_argument("--preset", default="paper", choices=sorted(PRESETS))
+    p.add_argument("--preset", default="paper", choices=sorted(PRESETS), help="architecture preset (configs.py)")
     p.add_argument("--classes", nargs="+", help="subset of classes (default: all)")
     p.add_argument("--backbone", help="registered backbone name (default: the preset's, efficientnet_b4)")
     p.add_argument("--weights", help="local ImageNet weights file for the backbone (none: random init)")
     p.add_argument("--taps", nargs="+", help="backbone taps (block indices or layer names)")
-    p.add_argument("--image-size", type=int)
-    p.add_argument("--feature-stride", type=int)
-    p.add_argument("--hidden-dim", type=int)
-    p.add_argument("--layer-wise-query", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--neighbor-mask", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--neighbor-size", type=int)
-    p.add_argument("--feature-jitter", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--jitter-scale", type=float)
+    preset = "(default: the preset's)"
+    p.add_argument("--image-size", type=int, help=f"input side in pixels {preset}")
+    p.add_argument("--feature-stride", type=int, help=f"stride of the token grid {preset}")
+    p.add_argument("--hidden-dim", type=int, help=f"transformer width {preset}")
+    p.add_argument("--layer-wise-query", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"paper §3.3 layer-wise query {preset}")
+    p.add_argument("--neighbor-mask", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"paper §3.3 neighbor masked attention {preset}")
+    p.add_argument("--neighbor-size", type=int, help=f"neighbor mask window {preset}")
+    p.add_argument("--feature-jitter", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"paper §3.4 feature jitter {preset}")
+    p.add_argument("--jitter-scale", type=float, help=f"feature jitter scale {preset}")
     d = TrainConfig()
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--lr-step", type=int, default=d.lr_step)
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every)
+    p.add_argument("--epochs", type=int, default=d.epochs, help="training epochs")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="images a step")
+    p.add_argument("--lr", type=float, default=d.lr, help="AdamW learning rate")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay")
+    p.add_argument("--lr-step", type=int, default=d.lr_step, help="epochs before the learning rate drops 10x")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed")
+    p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="epochs between checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     p.add_argument("--cache-dir", help="feature cache folder (default <data>/.uniad-cache)")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", required=True, help="a last.pt written by train")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=8, help="images a forward pass")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m models.uniad", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m models.uniad", description=__doc__,
+                                     formatter_class=_DefaultsFormatter)
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
-    p = sub.add_parser("evaluate", help="image and pixel AUROC per class on <data>/<class>/test")
+    p = sub.add_parser("evaluate", help="image and pixel AUROC per class on <data>/<class>/test",
+                       formatter_class=_DefaultsFormatter)
     _add_common(p)
-    p.add_argument("--data", required=True)
-    p.add_argument("--classes", nargs="+")
+    p.add_argument("--data", required=True, help="MVTec-AD-layout root with <class>/test")
+    p.add_argument("--classes", nargs="+", help="subset of classes (default: all)")
     p.add_argument("--out", required=True, help="folder for metrics.json and metrics.md")
-    p = sub.add_parser("calibrate", help="per-class thresholds (mean + k*std of normal scores)")
+    p = sub.add_parser("calibrate", help="per-class thresholds (mean + k*std of normal scores)",
+                       formatter_class=_DefaultsFormatter)
     _add_common(p)
-    p.add_argument("--data", required=True)
-    p.add_argument("--classes", nargs="+")
-    p.add_argument("--split", default="train", choices=["train", "test-good"])
-    p.add_argument("--k", type=float, default=3.0)
+    p.add_argument("--data", required=True, help="MVTec-AD-layout root of held-out normal images")
+    p.add_argument("--classes", nargs="+", help="subset of classes (default: the checkpoint's)")
+    p.add_argument("--split", default="train", choices=["train", "test-good"], help="normal images to calibrate on")
+    p.add_argument("--k", type=float, default=3.0, help="standard deviations above the mean")
     p.add_argument("--default-rule", default="pooled", choices=["pooled", "max-class"],
                    help="defaultThreshold (cameras of mixed or unknown product): pooled mean + k*std of all classes' "
                         "normal scores, or the highest per-class threshold")
-    p.add_argument("--cache-dir")
+    p.add_argument("--cache-dir", help="feature cache folder (default <data>/.uniad-cache)")
     p.add_argument("--out", required=True, help="calibration JSON file")
-    p = sub.add_parser("export", help="ONNX (uint8 NHWC in; score, anomaly_map out) plus sidecar JSON")
+    p = sub.add_parser("export", help="ONNX (uint8 NHWC in; score, anomaly_map out) plus sidecar JSON",
+                       formatter_class=_DefaultsFormatter)
     _add_common(p)
     p.add_argument("--calibration", required=True, help="JSON written by calibrate")
     p.add_argument("--out", required=True, help="x.onnx (x.json is written next to it)")
-    p.add_argument("--name", default="uniad")
-    p.add_argument("--version", default="0.1.0")
-    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--name", default="uniad", help="model name in the sidecar")
+    p.add_argument("--version", default="0.1.0", help="model version in the sidecar")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset (13-17)")
     return parser
 
 
@@ -83,6 +101,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except (FileNotFoundError, ValueError) as e:  # bad data folder, option or file: a message, not a traceback
+        print(f"uniad {args.command}: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")

@@ -4,7 +4,8 @@
     <root>/<class>/test/<good|defect>/*.png              (optional)
     <root>/<class>/ground_truth/<defect>/<name>_mask.png (optional; missing masks of good images = all 0)
 
-MVTec AD's own extracted tree is exactly this. A class is any folder of ``root`` with ``train/good``.
+MVTec AD's own extracted tree is exactly this. A class is any folder of ``root`` with ``train/good``. Images are
+letterboxed to the model's input (letterbox.py), as the runtime's cameras deliver frames.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import Dataset
+
+from .letterbox import letterbox
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
@@ -43,13 +46,36 @@ def _images(folder: str) -> List[str]:
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
 
 
+class DataLayoutError(FileNotFoundError):
+    """The data folder is not in the expected layout; the message shows the layout and the move that fixes it."""
+
+
+def _layout_hint(root: str) -> str:
+    """What is wrong with ``root``, for a folder that has no ``<class>/train/good`` images."""
+    flat = _images(root)
+    if flat:
+        return (f"{root!r} holds {len(flat)} images directly, but training needs one folder per class: "
+                f"<data>/<class>/train/good/*.png. For one class, move them: "
+                f"mkdir -p {root}/<class>/train/good && mv {root}/*.* {root}/<class>/train/good/")
+    loose = sorted(c for c in os.listdir(root) if _images(os.path.join(root, c)))
+    if loose:
+        return (f"{root!r} has class folders with images directly inside ({', '.join(loose[:5])}"
+                f"{', ...' if len(loose) > 5 else ''}), but training reads <data>/<class>/train/good/*.png: "
+                f"move each class's normal images into <class>/train/good/")
+    return f"no <class>/train/good/*.png folders under {root!r} (expected MVTec AD layout)"
+
+
 def discover_classes(root: str) -> List[str]:
-    """Class folders of ``root`` that contain ``train/good`` images, sorted."""
+    """Class folders of ``root`` that contain ``train/good`` images, sorted.
+
+    Raises:
+        DataLayoutError: ``root`` is missing or has no ``<class>/train/good`` images; the message says how to fix it.
+    """
     if not os.path.isdir(root):
-        raise FileNotFoundError(f"data root {root!r} does not exist")
+        raise DataLayoutError(f"data root {root!r} does not exist")
     classes = sorted(c for c in os.listdir(root) if _images(os.path.join(root, c, "train", "good")))
     if not classes:
-        raise FileNotFoundError(f"no <class>/train/good/*.png folders under {root!r} (expected MVTec AD layout)")
+        raise DataLayoutError(_layout_hint(root))
     return classes
 
 
@@ -84,17 +110,17 @@ def test_records(root: str, classes: Optional[Sequence[str]] = None, good_only: 
 
 
 def load_image(path: str, size: int) -> np.ndarray:
-    """RGB uint8 ``[size, size, 3]`` (bilinear resize; grey images become RGB)."""
+    """RGB uint8 ``[size, size, 3]``, letterboxed as the runtime does (bilinear; grey images become RGB)."""
     with Image.open(path) as im:
-        return np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR), dtype=np.uint8)
+        return np.asarray(letterbox(im.convert("RGB"), size, size, Image.BILINEAR), dtype=np.uint8)
 
 
 def load_mask(record: ImageRecord, size: int) -> np.ndarray:
-    """Bool ``[size, size]`` defect mask (nearest resize, ``> 0``); all False for good or unmasked images."""
+    """Bool ``[size, size]`` defect mask, letterboxed like its image (nearest, ``> 0``); all False without one."""
     if record.mask_path is None:
         return np.zeros((size, size), dtype=bool)
     with Image.open(record.mask_path) as im:
-        return np.asarray(im.convert("L").resize((size, size), Image.NEAREST)) > 0
+        return np.asarray(letterbox(im.convert("L"), size, size, Image.NEAREST)) > 0
 
 
 class ImageDataset(Dataset):
@@ -124,5 +150,5 @@ def summarize(records: Sequence[ImageRecord]) -> Dict[str, int]:
     return counts
 
 
-__all__ = ["ImageRecord", "ImageDataset", "discover_classes", "train_records", "test_records", "load_image",
+__all__ = ["ImageRecord", "ImageDataset", "DataLayoutError", "discover_classes", "train_records", "test_records", "load_image",
            "load_mask", "summarize", "IMAGE_EXTENSIONS"]

@@ -2,6 +2,7 @@
 
     /usr/bin/python3 -m models.benchmark.build --out /tmp/uniad-bench            # full: 100 train, 30+30 test a class
     /usr/bin/python3 -m models.benchmark.build --out /tmp/uniad-bench-small --small
+    /usr/bin/python3 -m models.benchmark.build --out /tmp/uniad-bench --photos /tmp/uniad-photos   # no Debian packages
 
 Layout (exactly MVTec AD's)::
 
@@ -32,7 +33,7 @@ from tqdm import tqdm
 from .defects import DEFECT_KINDS, apply_defect
 from .objects import OBJECT_CLASSES
 from .seeding import rng_for
-from .sources import SOURCES, get_source, load_source
+from .sources import SOURCES, get_source, load_source, use_photo_folder
 from .textures import TEXTURE_CLASSES
 
 CLASSES = {c.name: c for c in (*TEXTURE_CLASSES, *OBJECT_CLASSES)}
@@ -152,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--classes', default=None, help=f'comma-separated subset of: {",".join(CLASSES)}')
     p.add_argument('--small', action='store_true', help='tiny preset for CI (a few seconds)')
+    p.add_argument('--photos', default=None, metavar='DIR', help='read the source photos from DIR (made by python -m '
+                   'models.benchmark.sources --export DIR) instead of the Debian packages; same images')
     a = p.parse_args(argv)
     preset = SMALL if a.small else FULL
     train_n = preset['train'] if a.train_per_class is None else a.train_per_class
@@ -159,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [c.strip() for c in a.classes.split(',') if c.strip()] if a.classes else None
     t0 = time.time()
     try:
+        use_photo_folder(a.photos)
         summary = build(a.out, names, train_n, test_n, a.size, a.seed)
     except (ValueError, FileExistsError, FileNotFoundError) as e:
         print(f'benchmark: {e}', file=sys.stderr)

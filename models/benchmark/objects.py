@@ -8,7 +8,6 @@ never share source pixels here either.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,19 +15,13 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
-from .sources import SourceMissingError
+from .sources import font_file
 from .textures import Sample, crop_photo
 
 SUPERSAMPLE = 2
-FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'  # Debian package fonts-dejavu-core
-
-
 def _font(px: float) -> ImageFont.FreeTypeFont:
     # No silent fallback: another font would change the printed parts, so the benchmark would not be reproducible.
-    if not os.path.exists(FONT_FILE):
-        raise SourceMissingError(f'{FONT_FILE} is missing; install the Debian package with '
-                                 f'`apt-get install fonts-dejavu-core` (scripts/setup.sh lists it)')
-    return ImageFont.truetype(FONT_FILE, max(6, int(round(px))))
+    return ImageFont.truetype(font_file(), max(6, int(round(px))))
 
 
 def _photo(key: str, split: str, rng: np.random.Generator, size: int, boxes: dict, **kw) -> np.ndarray:

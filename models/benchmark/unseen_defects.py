@@ -43,7 +43,7 @@ from tqdm import tqdm
 from .build import CLASSES, _name, _prepare_out, _save_png, _source_info, render_item
 from .defects import DEFECT_KINDS, MASK_THRESHOLD, _blob, _lines_alpha, _pick_point, _scale, luminance
 from .seeding import rng_for
-from .sources import load_source
+from .sources import load_source, use_photo_folder
 from .textures import Sample
 
 UNSEEN_KINDS = ('particles', 'burn', 'smudge', 'dent', 'fold', 'warp')
@@ -327,10 +327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument('--seed', type=int, default=0, help='seed of the unseen defects')
     p.add_argument('--benchmark-seed', type=int, default=0, help='seed of the benchmark whose good test images are used')
     p.add_argument('--classes', default=None, help=f'comma-separated subset of: {",".join(CLASSES)}')
+    p.add_argument('--photos', default=None, metavar='DIR', help='source photos from DIR (python -m '
+                   'models.benchmark.sources --export DIR) instead of the Debian packages')
     a = p.parse_args(argv)
     names = [c.strip() for c in a.classes.split(',') if c.strip()] if a.classes else None
     t0 = time.time()
     try:
+        use_photo_folder(a.photos)
         summary = build(a.out, names, a.good_per_class, a.defective_per_class, a.size, a.seed, a.benchmark_seed)
     except (ValueError, FileExistsError, FileNotFoundError) as e:
         print(f'unseen defects: {e}', file=sys.stderr)

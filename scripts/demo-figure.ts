@@ -1,45 +1,42 @@
 /**
- * Renders docs/demo-heatmap.png: parts from the demo line video, each as the camera saw it and with the heatmap the
- * service publishes, decided by the shipped demo model through the real capture process and inference worker, each
- * part against its class's threshold (what a camera configured with that `product` would use).
+ * Renders docs/demo-heatmap.png: parts from the demo line's station videos, each as the camera saw it and with the
+ * heatmap the service publishes, decided by the shipped demo model through the real capture process and inference
+ * worker, each part against its station's product threshold.
  *
  *   npx tsx scripts/demo-figure.ts [--parts 6] [--out docs/demo-heatmap.png]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { lastValueFrom, toArray } from 'rxjs';
 import { demoFiles } from '../src/demo.js';
+import { readLineTruth } from '../src/evaluation/line.js';
 import { silentLogger } from '../src/log.js';
 import { packageRoot } from '../src/package-root.js';
 import { InferenceEngine } from '../src/pipeline/engine.js';
 import { heatmapPixels } from '../src/sinks/heatmap.js';
 import { captureCamera } from '../src/sources/capture.js';
-
-interface FrameTruth { frame: number; transition: boolean; class: string; defective: boolean; defect?: string; part: number }
+import type { Frame } from '../src/types.js';
 
 const { values } = parseArgs({ options: { parts: { type: 'string', default: '6' }, out: { type: 'string', default: join(packageRoot, 'docs/demo-heatmap.png') } } });
-const truth = (JSON.parse(readFileSync(join(packageRoot, 'models/demo/line.json'), 'utf8')) as { frames: FrameTruth[] }).frames;
+const truth = readLineTruth(demoFiles.line);
 
 const engine = await InferenceEngine.open({ modelPath: demoFiles.model, providers: ['cpu'], logger: silentLogger });
 const { width, height } = engine.sidecar.input;
-const camera = { id: 'figure', line: 'demo', product: 'mixed', spec: { kind: 'file' as const, path: demoFiles.video }, loop: false, watchdogSeconds: 30 };
-const frames = await lastValueFrom(captureCamera(camera, { width, height, logger: silentLogger }).pipe(toArray()));
-console.log(`decoded ${frames.length} frames`);
 
-// the middle frame of each part's hold, alternating defective and good parts
-const held = new Map<number, FrameTruth[]>();
-for (const t of truth) if (!t.transition) held.set(t.part, [...(held.get(t.part) ?? []), t]);
-const middles = [...held.values()].map((ts) => ts[Math.floor(ts.length / 2)]!);
-const want = Number(values.parts);
-const defective = middles.filter((t) => t.defective).slice(0, Math.ceil(want / 2));
-const good = middles.filter((t) => !t.defective).slice(0, want - defective.length);
-const chosen = [...defective, ...good].sort((a, b) => a.frame - b.frame);
-
-const picked = chosen.map((t) => frames[t.frame]!);
+// One part from each of the first stations, defective and good in turn: the middle frame of its hold.
+interface Chosen { product: string; defective: boolean; defect: string | null; frame: Frame }
+const chosen: Chosen[] = [];
+for (const [i, station] of truth.stations.slice(0, Number(values.parts)).entries()) {
+  const part = station.parts.find((p) => p.defective === (i % 2 === 0)) ?? station.parts[0]!;
+  const camera = { id: station.product, line: 'demo', product: station.product, spec: { kind: 'file' as const, path: demoFiles.station(station.product) }, loop: false, watchdogSeconds: 30 };
+  const frames = await lastValueFrom(captureCamera(camera, { width, height, logger: silentLogger }).pipe(toArray()));
+  chosen.push({ product: station.product, defective: part.defective, defect: part.defect, frame: frames[Math.floor((part.first_frame + part.last_frame) / 2)]! });
+}
+const picked = chosen.map((c) => c.frame);
 const results = await engine.run(picked);
-const thresholdOf = (t: FrameTruth) => engine.sidecar.thresholds[t.class] ?? engine.sidecar.defaultThreshold;
+const thresholdOf = (c: Chosen) => engine.sidecar.thresholds[c.product] ?? engine.sidecar.defaultThreshold;
 await engine.close();
 
 const gap = 4;
@@ -62,7 +59,7 @@ chosen.forEach((t, i) => {
   const threshold = thresholdOf(t);
   blit(frame.pixels, i * (width + gap), 0);
   blit(heatmapPixels({ map: r.anomalyMap, mapWidth: r.mapWidth, mapHeight: r.mapHeight, threshold, frame }).rgb, i * (width + gap), height + gap);
-  console.log(`frame ${t.frame}: ${t.class} ${t.defective ? t.defect : 'good'} score ${r.score.toFixed(3)} ${r.score >= threshold ? 'REJECT' : 'ok'} (threshold ${threshold.toFixed(3)})`);
+  console.log(`${t.product} frame ${t.frame.seq}: ${t.defective ? t.defect : 'good'} score ${r.score.toFixed(3)} ${r.score >= threshold ? 'REJECT' : 'ok'} (threshold ${threshold.toFixed(3)})`);
 });
 writeFileSync(values.out!, PNG.sync.write(png));
 console.log(`wrote ${values.out}`);

@@ -22,9 +22,11 @@ Usage:
                                    what this box has and lacks (JetPack, CUDA, TensorRT, onnxruntime providers,
                                    NVMM decoders; with --config also cameras, broker, state folder, engine cache)
   uniad-edge demo [--seconds N] [--port N] [--ws-port N] [--dashboard-port N]
-                                   shipped demo model + demo line video + embedded broker; prints verdicts
-  uniad-edge evaluate [--model FILE] [--benchmark DIR] [--unseen DIR] [--out FILE] [--threads N]
-                                   image and pixel AUROC of the model on built test folders, through the runtime
+                                   shipped demo model + three demo line stations + embedded broker; prints verdicts
+  uniad-edge evaluate [--model FILE] [--benchmark DIR] [--unseen DIR] [--line FILE] [--out FILE]
+                     [--write-sidecar [--ci]] [--threads N]
+                                   image and pixel AUROC of the model on built test folders, and the demo line's
+                                   part recall, through the runtime
   uniad-edge calibrate --model M --images DIR [--defects DIR] --target-false-reject R --out FILE
                                    thresholds per product (and camera) for a false-reject rate R on normal
                                    images, with a markdown report and score plots next to FILE
@@ -40,7 +42,10 @@ Options:
   --model FILE        evaluate: ONNX model with its sidecar (default: the shipped demo model)
   --benchmark DIR     evaluate: a folder built by python -m models.benchmark.build
   --unseen DIR        evaluate: a folder built by python -m models.benchmark.unseen_defects
+  --line FILE         evaluate: a line's ground truth (models/demo/line.json): part recall, good parts rejected
   --out FILE          evaluate: write the sidecar's "evaluation" block (AUROC in percent) as JSON
+  --write-sidecar     evaluate: also store the result in the model's sidecar under "evaluation"
+  --ci                evaluate: ... under "evaluation.ci" (the small builds CI checks the model against)
   --threads N         evaluate, calibrate: onnxruntime threads (default: onnxruntime's choice)
   calibrate: --model FILE.onnx, --images DIR (<product>/*.png, <product>/<camera>/*.png),
              --defects DIR (<product>/**/*.png), --target-false-reject R (e.g. 0.001), --out thresholds.json,
@@ -90,8 +95,11 @@ export async function main(argv: string[]): Promise<number> {
         defects: { type: 'string' },
         'target-false-reject': { type: 'string' },
         providers: { type: 'string' },
+        line: { type: 'string' },
         out: { type: 'string' },
         threads: { type: 'string' },
+        'write-sidecar': { type: 'boolean', default: false },
+        ci: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -194,19 +202,33 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function evaluateCommand(values: { model?: string; benchmark?: string; unseen?: string; out?: string; threads?: string; 'log-level'?: string }): Promise<number> {
+interface EvaluateValues {
+  model?: string;
+  benchmark?: string;
+  unseen?: string;
+  line?: string;
+  out?: string;
+  threads?: string;
+  'write-sidecar'?: boolean;
+  ci?: boolean;
+  'log-level'?: string;
+}
+
+async function evaluateCommand(values: EvaluateValues): Promise<number> {
   try {
-    const sets: Record<string, string> = {};
+    const sets: { benchmark?: string; unseenDefects?: string } = {};
     if (values.benchmark !== undefined) sets.benchmark = values.benchmark;
     if (values.unseen !== undefined) sets.unseenDefects = values.unseen;
-    if (Object.keys(sets).length === 0) throw uniadError('USAGE', '"evaluate" needs --benchmark DIR and/or --unseen DIR');
+    if (Object.keys(sets).length === 0 && values.line === undefined) throw uniadError('USAGE', '"evaluate" needs --benchmark DIR, --unseen DIR or --line FILE');
     const threads = values.threads === undefined ? undefined : Number(values.threads);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) throw uniadError('USAGE', `--threads must be a whole number >= 0, got "${values.threads}"`);
     await evaluateModel({
       model: values.model ?? demoFiles.model,
       sets,
+      ...(values.line !== undefined ? { line: values.line } : {}),
       ...(values.out !== undefined ? { out: values.out } : {}),
       ...(threads !== undefined ? { threads } : {}),
+      ...(values['write-sidecar'] ? { writeSidecar: values.ci ? ('ci' as const) : ('evaluation' as const) } : {}),
       logger: loggerAt(values['log-level'], 'warn'),
       print: (line) => process.stdout.write(`${line}\n`),
     });

@@ -3,22 +3,28 @@ import { join } from 'node:path';
 import { parseConfig, type Config } from './config.js';
 import { packageRoot } from './package-root.js';
 
+/**
+ * The demo line's stations the demo runs: one camera per product, as a real line has it, each judged at its own
+ * product's threshold from the sidecar. The line has a station video for every class (models/demo/line/,
+ * ground truth models/demo/line.json); three keep the demo's load at 15 frames a second on a small CPU.
+ */
+export const demoStations = ['washer', 'cardboard', 'concrete'] as const;
+
 /** Files the demo ships with (models/demo/). */
 export const demoFiles = {
   model: join(packageRoot, 'models/demo/uniad-demo.onnx'),
-  video: join(packageRoot, 'models/demo/line.mp4'),
+  line: join(packageRoot, 'models/demo/line.json'),
+  station: (product: string) => join(packageRoot, 'models/demo/line', `${product}.mp4`),
 };
 
 /**
- * The configuration `uniad-edge demo` runs: the shipped demo model, the embedded broker on its default ports and
- * the shipped line video in a loop (one camera), plus a synthetic test-pattern camera so cross-camera batching shows.
+ * The configuration `uniad-edge demo` runs: the shipped demo model, the embedded broker on its default ports and the
+ * demo stations' videos in a loop, played live (5 fps each); all cameras share one model and one batch.
  */
 export function demoConfig(ports: { port?: number; wsPort?: number; dashboardPort?: number } = {}): Config {
-  const cameras: unknown[] = [];
-  if (existsSync(demoFiles.video)) {
-    cameras.push({ id: 'cam1', line: 'demo-line', product: 'mixed', source: demoFiles.video, loop: true, live: true });
-  }
-  cameras.push({ id: 'testcam', line: 'demo-line', product: 'mixed', source: 'test:ball', fps: 5 });
+  const cameras = demoStations
+    .filter((product) => existsSync(demoFiles.station(product)))
+    .map((product) => ({ id: product, line: 'demo-line', product, source: demoFiles.station(product), loop: true, live: true }));
   return parseConfig({
     site: 'demo',
     node: 'demo-edge',

@@ -1,10 +1,13 @@
 /**
- * `uniad-edge demo` as a person runs it, for 20 s: the shipped demo model and video, the embedded broker, and
- * Debian's `mosquitto_sub` — an MQTT client no one here wrote — subscribed to `uniad/#`.
+ * `uniad-edge demo` as a person runs it, for 20 s: the shipped demo model and the demo line's station videos (one
+ * camera per product), the embedded broker, and Debian's `mosquitto_sub` — an MQTT client no one here wrote —
+ * subscribed to `uniad/#`.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { demoFiles, demoStations } from '../src/demo.js';
 import { repoRoot } from './setup/paths.js';
 import { freePort } from './support/free-port.js';
 
@@ -39,10 +42,16 @@ describe('demo command', () => {
 
     const printed = stdout.trim().split('\n').filter((l) => / demo-line\/\w+ #\d+ /.test(l));
     const verdictLines = received.split('\n').filter((l) => /^uniad\/demo\/demo-line\/\w+\/verdict \{/.test(l));
-    const verdicts = verdictLines.map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1)) as { id: string; camera: string; reason: string });
+    const verdicts = verdictLines.map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1)) as { id: string; camera: string; product: string; threshold: number; reason: string });
     expect(printed.length).toBeGreaterThan(50);
     expect(verdicts.length).toBeGreaterThan(50);
-    expect(new Set(verdicts.map((v) => v.camera))).toEqual(new Set(['cam1', 'testcam']));
+    // One camera per station, each inspecting its own product at that product's threshold from the sidecar.
+    expect(new Set(verdicts.map((v) => v.camera))).toEqual(new Set(demoStations));
+    const thresholds = (JSON.parse(readFileSync(demoFiles.model.replace(/\.onnx$/, '.json'), 'utf8')) as { thresholds: Record<string, number> }).thresholds;
+    for (const v of verdicts) {
+      expect(v.product).toBe(v.camera);
+      expect(v.threshold).toBe(thresholds[v.product]);
+    }
     expect(new Set(verdicts.map((v) => v.id)).size).toBe(verdicts.length);
     expect(received).toMatch(/^uniad\/demo\/status\/demo-edge \{"state":"online"/m);
     expect(received).toMatch(/^uniad\/demo\/status\/demo-edge \{"state":"offline","node":"demo-edge","reason":"closed"/m);

@@ -1,18 +1,18 @@
-"""Demo production-line video: test parts of several classes ride a conveyor past a fixed 224x224 camera.
+"""Demo production line: one inspection station per product, each a fixed 224x224 camera filming its own video.
 
-    /usr/bin/python3 -m models.benchmark.video --data /tmp/uniad-bench --out models/demo/line.mp4 \\
-        --gt models/demo/line.json
+    /usr/bin/python3 -m models.benchmark.video --data /tmp/uniad-bench --out models/demo/line --gt models/demo/line.json
 
-Each part slides in, holds still under the camera for `--hold` frames (the frame is then exactly the test image, up
-to H.264 loss), and slides out while the next one comes in (`--move` frames, eased). Half of the parts are defective.
-The ground truth JSON lists every frame: class, image, defective, defect kind, and `transition: true` with the
-visible parts while the belt moves. Encoded by GStreamer's x264enc (H.264 in MP4), frames piped in as raw RGB.
+A real line runs one product per camera, so each class gets its own station video (``<out>/<class>.mp4``) of test
+parts of that class only, half of them defective. The line indexes: a part arrives, stops under the camera, and is
+inspected on every frame of its ``--hold`` frames (a triggered camera sees only parts in position), then the next
+part replaces it — every frame shows exactly one part, so each verdict belongs to one part, as a reject actuator
+needs it to. The ground truth JSON lists every station: product, video, and every part with its image, defect kind
+and frame range. Encoded by GStreamer's x264enc (H.264 in MP4), frames piped in as raw RGB.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -22,96 +22,34 @@ import numpy as np
 from PIL import Image
 
 from .seeding import rng_for
-from .textures import crop_photo
 
-GAP = 40  # belt visible between two parts, px
 SIZE = 224
 
 
-def pick_parts(data: str, n: int, seed: int, classes: list[str] | None = None) -> list[dict]:
-    """Chooses n test images: classes in shuffled rounds (so consecutive parts differ), half of them defective."""
-    with open(os.path.join(data, 'benchmark.json')) as f:
-        summary = json.load(f)
-    names = [c['name'] for c in summary['classes'] if not classes or c['name'] in classes]
-    if not names:
-        raise ValueError(f'no class of {classes} in {data}')
-    rng = rng_for(seed, 'video')
-    defective = np.array([i % 2 == 1 for i in range(n)])
-    rng.shuffle(defective)
-    pools: dict[tuple[str, str], list[str]] = {}
-    order: list[str] = []
+def pick_parts(data: str, cls: str, n: int, seed: int) -> list[dict]:
+    """n test images of class `cls`, half of them defective (kinds drawn without repeats while they last), shuffled."""
+    rng = rng_for(seed, 'station', cls)
+    test = os.path.join(data, cls, 'test')
+    if not os.path.isdir(test):
+        raise ValueError(f'{data} has no {cls}/test folder')
+    kinds = sorted(k for k in os.listdir(test) if k != 'good' and os.listdir(os.path.join(test, k)))
+    n_bad = n // 2 if kinds else 0
+    bad_kinds: list[str] = []
+    while len(bad_kinds) < n_bad:
+        bad_kinds += [str(k) for k in rng.permutation(kinds)]
+    chosen = ['good'] * (n - n_bad) + bad_kinds[:n_bad]
+    pools = {k: [str(f) for f in rng.permutation(sorted(os.listdir(os.path.join(test, k))))] for k in set(chosen)}
     parts = []
-    for i in range(n):
-        if not order:
-            order = [str(c) for c in rng.permutation(names)]
-        name = order.pop()
-        test = os.path.join(data, name, 'test')
-        kinds = sorted(k for k in os.listdir(test) if k != 'good' and os.listdir(os.path.join(test, k)))
-        kind = str(rng.choice(kinds)) if defective[i] and kinds else 'good'
-        key = (name, kind)
-        if not pools.get(key):  # draw without repeats until a folder is used up
-            pools[key] = [str(f) for f in rng.permutation(sorted(os.listdir(os.path.join(test, kind))))]
-        fname = pools[key].pop()
-        part = {'index': i, 'class': name, 'image': f'{name}/test/{kind}/{fname}', 'defective': kind != 'good',
+    for kind in (chosen[i] for i in rng.permutation(n)):
+        if not pools[kind]:
+            raise ValueError(f'{cls}/test/{kind} has too few images for {n} parts')
+        fname = pools[kind].pop()
+        part = {'class': cls, 'image': f'{cls}/test/{kind}/{fname}', 'defective': kind != 'good',
                 'defect': None if kind == 'good' else kind}
         if kind != 'good':
-            part['mask'] = f'{name}/ground_truth/{kind}/{fname[:-4]}_mask.png'
+            part['mask'] = f'{cls}/ground_truth/{kind}/{fname[:-4]}_mask.png'
         parts.append(part)
     return parts
-
-
-def _belt(seed: int, width: int) -> np.ndarray:
-    """A dark rubber belt: a real stone photo, darkened and desaturated (real grain, no flat colour)."""
-    tile, _ = crop_photo('rock_wall', 'train', rng_for(seed, 'belt'), SIZE, max_rotation=0.0)
-    g = np.asarray(tile, np.float32).mean(-1) / 255.0
-    g = 0.10 + 0.10 * g
-    reps = math.ceil(width / SIZE)
-    strip = np.concatenate([g if i % 2 == 0 else g[:, ::-1] for i in range(reps)], 1)[:, :width]
-    return np.repeat(strip[..., None], 3, -1) * np.array([0.95, 0.97, 1.0], np.float32)
-
-
-def _smooth(f: float) -> float:
-    return f * f * (3 - 2 * f)
-
-
-def timeline(n_parts: int, hold: int, move: int) -> list[tuple[int, float]]:
-    """Per frame: (part under the camera, belt advance in [0, 1) towards the next part)."""
-    frames = []
-    for c in range(n_parts):
-        frames += [(c, 0.0)] * hold
-        if c < n_parts - 1:
-            frames += [(c, _smooth(m / (move + 1))) for m in range(1, move + 1)]
-    return frames
-
-
-def render_frames(data: str, parts: list[dict], hold: int, move: int, seed: int):
-    """Yields (frame RGB uint8, ground-truth entry) for every frame."""
-    pitch = SIZE + GAP
-    belt = _belt(seed, pitch)
-    strips = {}
-
-    def strip(k: int) -> np.ndarray:
-        if k not in strips:
-            s = (belt * 255).astype(np.uint8)
-            s[:, :SIZE] = np.asarray(Image.open(os.path.join(data, parts[k]['image'])).convert('RGB'))
-            for old in [j for j in strips if j < k - 1]:  # keep only the parts the current frames use
-                del strips[old]
-            strips[k] = s
-        return strips[k]
-
-    for i, (c, f) in enumerate(timeline(len(parts), hold, move)):
-        x = int(round(f * pitch))
-        info = {k: parts[c][k] for k in ('class', 'image', 'defective', 'defect')}
-        if x == 0:
-            yield strip(c)[:, :SIZE], {'frame': i, 'transition': False, **info, 'part': c}
-            continue
-        both = np.concatenate([strip(c), strip(c + 1)], 1)[:, x:x + SIZE]
-        visible = [{'part': c, 'x': -x, **info}]
-        nxt_info = {k: parts[c + 1][k] for k in ('class', 'image', 'defective', 'defect')}
-        if x + SIZE > pitch:
-            visible.append({'part': c + 1, 'x': pitch - x, **nxt_info})
-        main = info if x < SIZE / 2 + GAP / 2 else nxt_info
-        yield both, {'frame': i, 'transition': True, **main, 'part': c if main is info else c + 1, 'visible': visible}
 
 
 def encode(frames, out: str, fps: int, quality: int = 20) -> None:
@@ -136,56 +74,62 @@ def encode(frames, out: str, fps: int, quality: int = 20) -> None:
         raise RuntimeError(f'gst-launch-1.0 failed with exit code {rc} while writing {out}')
 
 
-def make_video(data: str, out: str, gt: str, seconds: float = 90, fps: int = 10, hold: int = 12, move: int = 8,
-               seed: int = 0, classes: list[str] | None = None) -> dict:
-    """Renders and encodes the video, writes the ground truth JSON and returns it."""
-    cycle = hold + move
-    n_parts = max(2, int(round((seconds * fps + move) / cycle)))
-    parts = pick_parts(data, n_parts, seed, classes)
-    entries = []
-
-    def frames():
-        for frame, entry in render_frames(data, parts, hold, move, seed):
-            entries.append(entry)
-            yield frame
-
-    for p in (out, gt):
-        os.makedirs(os.path.dirname(os.path.abspath(p)), exist_ok=True)
-    encode(frames(), out, fps)
-    for p in parts:
-        held = [e['frame'] for e in entries if not e['transition'] and e['part'] == p['index']]
-        p['first_frame'], p['last_frame'] = held[0], held[-1]
-    truth = {'video': os.path.basename(out), 'fps': fps, 'size': [SIZE, SIZE], 'frames_total': len(entries),
-             'hold_frames': hold, 'move_frames': move, 'seed': seed, 'data': os.path.abspath(data),
-             'note': 'image paths are relative to data (a models.benchmark.build folder); transition frames name '
-                     'the part covering most of the frame and list all visible parts with their left edge x',
-             'parts': parts, 'frames': entries}
+def make_line(data: str, out_dir: str, gt: str, parts_per_station: int = 8, hold: int = 5, fps: int = 5,
+              seed: int = 0, classes: list[str] | None = None) -> dict:
+    """Renders and encodes one station video per class, writes the ground truth JSON and returns it."""
+    with open(os.path.join(data, 'benchmark.json')) as f:
+        built = [c['name'] for c in json.load(f)['classes']]
+    names = [c for c in built if not classes or c in classes]
+    if classes and len(names) != len(classes):
+        raise ValueError(f'classes {sorted(set(classes) - set(built))} are not in {data}')
+    os.makedirs(out_dir, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(gt)), exist_ok=True)
+    stations = []
+    for cls in names:
+        parts = pick_parts(data, cls, parts_per_station, seed)
+        images = [np.asarray(Image.open(os.path.join(data, p['image'])).convert('RGB')) for p in parts]
+        video = os.path.join(out_dir, f'{cls}.mp4')
+        encode((img for img in images for _ in range(hold)), video, fps)
+        for i, p in enumerate(parts):
+            p.update(index=i, first_frame=i * hold, last_frame=(i + 1) * hold - 1)
+        stations.append({'product': cls, 'video': os.path.relpath(video, os.path.dirname(os.path.abspath(gt))),
+                         'frames_total': len(parts) * hold, 'parts': parts})
+    truth = {'fps': fps, 'size': [SIZE, SIZE], 'hold_frames': hold, 'seed': seed, 'data': os.path.abspath(data),
+             'note': 'one station (camera) per product; every frame shows exactly one part, frames '
+                     'first_frame..last_frame of it; video paths are relative to this file, image paths to data '
+                     '(a models.benchmark.build folder)',
+             'stations': stations}
     with open(gt, 'w') as f:
-        json.dump(truth, f, indent=None, separators=(',', ':'))
+        json.dump(truth, f, indent=1)
         f.write('\n')
     return truth
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog='python -m models.benchmark.video', description=__doc__.split('\n')[0])
+    p = argparse.ArgumentParser(prog='python -m models.benchmark.video', description=__doc__.split('\n')[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('--data', required=True, help='a folder built by models.benchmark.build')
-    p.add_argument('--out', required=True, help='MP4 to write (H.264)')
+    p.add_argument('--out', required=True, help='folder for the station videos (<class>.mp4, H.264)')
     p.add_argument('--gt', required=True, help='ground truth JSON to write')
-    p.add_argument('--seconds', type=float, default=90)
-    p.add_argument('--fps', type=int, default=10)
-    p.add_argument('--hold', type=int, default=12, help='frames a part stays still under the camera')
-    p.add_argument('--move', type=int, default=8, help='frames the belt moves between two parts')
+    p.add_argument('--parts', type=int, default=8, help='parts a station, half of them defective')
+    p.add_argument('--hold', type=int, default=5, help='frames a part stays under the camera')
+    p.add_argument('--fps', type=int, default=5)
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--classes', default=None, help='comma-separated subset of the built classes')
+    p.add_argument('--classes', default=None, help='comma-separated subset of the built classes (default: all)')
     a = p.parse_args(argv)
     if not os.path.exists(os.path.join(a.data, 'benchmark.json')):
         print(f'video: {a.data} has no benchmark.json; build it with python -m models.benchmark.build', file=sys.stderr)
         return 2
     classes = [c for c in a.classes.split(',') if c] if a.classes else None
-    truth = make_video(a.data, a.out, a.gt, a.seconds, a.fps, a.hold, a.move, a.seed, classes)
-    bad = sum(p['defective'] for p in truth['parts'])
-    print(f'video: {a.out} {truth["frames_total"]} frames ({truth["frames_total"] / a.fps:.1f} s), '
-          f'{len(truth["parts"])} parts ({bad} defective), {os.path.getsize(a.out) / 1e6:.2f} MB; truth in {a.gt}')
+    try:
+        truth = make_line(a.data, a.out, a.gt, a.parts, a.hold, a.fps, a.seed, classes)
+    except ValueError as e:
+        print(f'video: {e}', file=sys.stderr)
+        return 2
+    parts = [p for s in truth['stations'] for p in s['parts']]
+    size = sum(os.path.getsize(os.path.join(a.out, f'{s["product"]}.mp4')) for s in truth['stations'])
+    print(f'video: {len(truth["stations"])} stations in {a.out}, {len(parts)} parts '
+          f'({sum(p["defective"] for p in parts)} defective), {size / 1e6:.2f} MB; truth in {a.gt}')
     return 0
 
 

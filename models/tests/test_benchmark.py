@@ -189,25 +189,46 @@ def test_should_never_crop_the_parts_of_a_photo_marked_to_avoid():
 
 
 @pytest.mark.skipif(shutil.which('gst-launch-1.0') is None, reason='needs gstreamer1.0-tools')
-def test_should_write_a_decodable_video_with_one_truth_entry_per_frame(small, tmp_path):
-    from models.benchmark.video import make_video
+def test_should_write_one_decodable_station_video_per_product_with_every_frame_one_part(small, tmp_path):
+    from models.benchmark.video import make_line
     out, _ = small
-    mp4, gt = str(tmp_path / 'line.mp4'), str(tmp_path / 'line.json')
-    truth = make_video(out, mp4, gt, seconds=4, fps=10, hold=6, move=4, seed=0)
-    raw = str(tmp_path / 'frames.rgb')
-    subprocess.run(['gst-launch-1.0', '-q', 'filesrc', f'location={mp4}', '!', 'qtdemux', '!', 'h264parse', '!',
-                    'avdec_h264', '!', 'videoconvert', '!', 'video/x-raw,format=RGB', '!', 'filesink',
-                    f'location={raw}'], check=True, timeout=60)
-    frames = np.fromfile(raw, np.uint8).reshape(-1, 224, 224, 3)
-    assert len(frames) == truth['frames_total'] == len(truth['frames']) == 4 * 6 + 3 * 4
-    assert [e['frame'] for e in truth['frames']] == list(range(len(frames)))
-    assert sum(p['defective'] for p in truth['parts']) == 2
-    assert len({p['class'] for p in truth['parts']}) == 4
-    for e in truth['frames']:
-        if not e['transition']:  # a held part is the test image itself, up to H.264 loss
-            ref = _png(os.path.join(out, e['image'])).astype(float)
-            assert np.abs(frames[e['frame']] - ref).mean() < 8, e
-        else:
-            assert e['visible'] and any(v['image'] == e['image'] for v in e['visible'])
+    gt = str(tmp_path / 'line.json')
+    truth = make_line(out, str(tmp_path / 'line'), gt, parts_per_station=4, hold=3, fps=5, seed=0,
+                      classes=['coffee', 'washer'])
+    assert [s['product'] for s in truth['stations']] == ['coffee', 'washer']
+    for station in truth['stations']:
+        mp4 = os.path.join(tmp_path, station['video'])
+        raw = str(tmp_path / f'{station["product"]}.rgb')
+        subprocess.run(['gst-launch-1.0', '-q', 'filesrc', f'location={mp4}', '!', 'qtdemux', '!', 'h264parse', '!',
+                        'avdec_h264', '!', 'videoconvert', '!', 'video/x-raw,format=RGB', '!', 'filesink',
+                        f'location={raw}'], check=True, timeout=60)
+        frames = np.fromfile(raw, np.uint8).reshape(-1, 224, 224, 3)
+        assert len(frames) == station['frames_total'] == 4 * 3
+        assert sum(p['defective'] for p in station['parts']) == 2
+        assert {p['class'] for p in station['parts']} == {station['product']}
+        for p in station['parts']:  # every frame of a part is its test image, up to H.264 loss
+            ref = _png(os.path.join(out, p['image'])).astype(float)
+            for f in range(p['first_frame'], p['last_frame'] + 1):
+                assert np.abs(frames[f] - ref).mean() < 8, (station['product'], p, f)
     with open(gt) as f:
-        assert json.load(f)['frames_total'] == len(frames)
+        assert json.load(f)['stations'][0]['parts'][0]['image'] == truth['stations'][0]['parts'][0]['image']
+
+
+def test_should_build_the_same_images_from_an_exported_photo_folder(small, tmp_path):
+    out, _ = small
+    photos = str(tmp_path / 'photos')
+    manifest = sources.export_photos(photos)
+    assert set(manifest['photos']) == set(sources.SOURCES)
+    assert sum(os.path.getsize(os.path.join(photos, f)) for f in os.listdir(photos)) < 4e6
+    again = str(tmp_path / 'again')
+    try:
+        sources.use_photo_folder(photos)
+        build(again, classes=['coffee', 'label'], train_n=SMALL['train'], test_n=SMALL['test'], seed=0, progress=False)
+    finally:
+        sources.use_photo_folder(None)
+    for name in ('coffee', 'label'):
+        files = _files(os.path.join(out, name))
+        _, mismatch, errors = filecmp.cmpfiles(os.path.join(out, name), os.path.join(again, name), files, shallow=False)
+        assert mismatch == [] and errors == []
+    with pytest.raises(sources.SourceMissingError, match='--export'):
+        sources.use_photo_folder(str(tmp_path))

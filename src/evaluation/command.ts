@@ -3,16 +3,34 @@
  * unseen-defect build, prints per-class image and pixel AUROC and their means, and writes the sidecar's
  * `evaluation` block as JSON.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InferenceEngine } from '../pipeline/engine.js';
+import { sidecarPathFor } from '../pipeline/sidecar.js';
 import type { Logger } from '../types.js';
+import { scoreLine, type LineScore } from './line.js';
 import { scoreFolder, type FolderScore } from './score-folder.js';
+
+/** The sidecar's `evaluation` block. */
+export interface Evaluation {
+  benchmark?: FolderScore;
+  unseenDefects?: FolderScore;
+  demoLine?: LineScore;
+}
+
+export type FolderSet = 'benchmark' | 'unseenDefects';
 
 export interface EvaluateOptions {
   readonly model: string;
-  /** Key in the output (`benchmark`, `unseenDefects`) → folder in MVTec AD layout. */
-  readonly sets: Readonly<Record<string, string>>;
+  /** Key in the output → folder in MVTec AD layout. */
+  readonly sets: Readonly<Partial<Record<FolderSet, string>>>;
+  /** Ground truth of the demo line (models/demo/line.json): scored as `demoLine`. */
+  readonly line?: string;
   readonly out?: string;
+  /**
+   * Also store the result in the model's sidecar, under `evaluation` (merged: other keys stay), or under
+   * `evaluation.ci` for the small builds CI scores (test/models/accuracy.test.ts).
+   */
+  readonly writeSidecar?: 'evaluation' | 'ci';
   readonly threads?: number;
   readonly logger: Logger;
   readonly print: (line: string) => void;
@@ -26,23 +44,42 @@ export function formatTable(name: string, score: FolderScore): string[] {
   const lines = [`${name} (${score.images} images, seed ${score.seed ?? 'unknown'}): AUROC %`, `${'class'.padEnd(width)}  image  pixel`];
   for (const [cls, c] of Object.entries(score.perClass)) lines.push(`${cls.padEnd(width)}  ${fmt(c.image)}  ${fmt(c.pixel)}`);
   lines.push(`${'mean'.padEnd(width)}  ${fmt(score.imageAuroc)}  ${fmt(score.pixelAuroc)}`);
+  lines.push('per defect kind (good images against that kind, mean over classes):');
+  for (const [kind, k] of Object.entries(score.perKind)) lines.push(`${kind.padEnd(width)}  ${fmt(k.image)}  ${fmt(k.pixel)}`);
   return lines;
 }
 
 /** Runs the evaluation; resolves to the `evaluation` block it printed and (with `out`) wrote. */
-export async function evaluateModel(options: EvaluateOptions): Promise<Record<string, FolderScore>> {
+export async function evaluateModel(options: EvaluateOptions): Promise<Evaluation> {
   const engine = await InferenceEngine.open({ modelPath: options.model, providers: ['cpu'], threads: options.threads ?? 0, logger: options.logger });
-  const result: Record<string, FolderScore> = {};
+  const result: Evaluation = {};
   try {
-    for (const [name, folder] of Object.entries(options.sets)) {
-      result[name] = await scoreFolder(engine, folder, {
+    for (const [name, folder] of Object.entries(options.sets) as [FolderSet, string][]) {
+      const score = await scoreFolder(engine, folder, {
         onClass: (cls, c) => options.logger.info('class scored', { set: name, cls, image: c.image, pixel: c.pixel }),
       });
-      for (const line of formatTable(name, result[name])) options.print(line);
+      result[name] = score;
+      for (const line of formatTable(name, score)) options.print(line);
+    }
+    if (options.line !== undefined) {
+      const { parts, ...line } = await scoreLine(engine, options.line, options.logger);
+      result.demoLine = line;
+      options.print(`demoLine (${parts.length} parts, ${line.counting}): ${line.defectivePartsRejected} of ${line.defectiveParts} defective parts rejected (recall ${line.partRecall} %), ${line.goodPartsRejected} of ${line.goodParts} good parts rejected; frames: recall ${line.frameRecall} %, false rejects ${line.frameFalseRejectRate} %`);
     }
   } finally {
     await engine.close();
   }
   if (options.out !== undefined) writeFileSync(options.out, `${JSON.stringify(result, null, 1)}\n`);
+  if (options.writeSidecar !== undefined) storeInSidecar(options.model, options.writeSidecar, result);
   return result;
+}
+
+/** Merges `result` into the sidecar's `evaluation` (or `evaluation.ci`) block; the rest of the file is kept. */
+export function storeInSidecar(model: string, where: 'evaluation' | 'ci', result: Evaluation): void {
+  const path = sidecarPathFor(model);
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { evaluation?: Record<string, unknown> };
+  const evaluation = (doc.evaluation ??= {});
+  const target = where === 'ci' ? ((evaluation.ci ??= {}) as Record<string, unknown>) : evaluation;
+  Object.assign(target, result);
+  writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
 }

@@ -16,12 +16,20 @@ export interface ClassScore {
   readonly defective: number;
 }
 
+/** Image and pixel AUROC in percent. */
+export interface AurocPair {
+  readonly image: number;
+  readonly pixel: number;
+}
+
 /** The sidecar's `evaluation.<set>` block, plus how the folder was built. */
 export interface FolderScore {
   readonly seed: number | null;
   readonly imageAuroc: number;
   readonly pixelAuroc: number;
   readonly perClass: Record<string, ClassScore>;
+  /** Per defect kind: the mean over classes of the AUROC of the good images against that kind's images alone. */
+  readonly perKind: Record<string, AurocPair>;
   readonly build: BuildInfo;
   readonly images: number;
 }
@@ -40,8 +48,12 @@ function mean(values: readonly number[]): number {
   return finite.length === 0 ? Number.NaN : finite.reduce((a, b) => a + b, 0) / finite.length;
 }
 
+interface RawClass extends ClassScore {
+  readonly kinds: Record<string, AurocPair>;
+}
+
 /** Raw AUROC (0..1) of one class; percent comes at the end so that means are taken before rounding. */
-async function scoreClass(engine: InferenceEngine, images: readonly TestImage[], batchSize: number): Promise<ClassScore> {
+async function scoreClass(engine: InferenceEngine, images: readonly TestImage[], batchSize: number): Promise<RawClass> {
   const { width, height } = engine.sidecar.input;
   const size = width * height;
   const scores = new Float64Array(images.length);
@@ -64,23 +76,42 @@ async function scoreClass(engine: InferenceEngine, images: readonly TestImage[],
     });
   }
   const labels = images.map((img) => (img.kind === 'good' ? 0 : 1));
+  const kinds: Record<string, AurocPair> = {};
+  for (const kind of new Set(images.filter((img) => img.kind !== 'good').map((img) => img.kind))) {
+    const idx = images.flatMap((img, i) => (img.kind === 'good' || img.kind === kind ? [i] : []));
+    const pick = <T extends Float32Array | Uint8Array>(all: T, out: T) => {
+      idx.forEach((i, k) => out.set(all.subarray(i * size, (i + 1) * size), k * size));
+      return out;
+    };
+    kinds[kind] = {
+      image: auroc(idx.map((i) => scores[i]!), idx.map((i) => labels[i]!)),
+      pixel: auroc(pick(maps, new Float32Array(idx.length * size)), pick(masks, new Uint8Array(idx.length * size))),
+    };
+  }
   return {
     image: auroc(scores, labels),
     pixel: auroc(maps, masks),
     images: images.length,
     defective: labels.filter((l) => l === 1).length,
+    kinds,
   };
 }
 
 /** Scores every test image under `root` (MVTec AD layout) with `engine`; AUROC in percent, means over classes. */
 export async function scoreFolder(engine: InferenceEngine, root: string, options: ScoreOptions = {}): Promise<FolderScore> {
   const images = testImages(root, options.classes);
-  const raw: Record<string, ClassScore> = {};
+  const raw: Record<string, RawClass> = {};
   const perClass: Record<string, ClassScore> = {};
   for (const cls of [...new Set(images.map((i) => i.cls))]) {
-    raw[cls] = await scoreClass(engine, images.filter((i) => i.cls === cls), options.batchSize ?? 8);
-    perClass[cls] = { ...raw[cls], image: percent(raw[cls].image), pixel: percent(raw[cls].pixel) };
+    const r = await scoreClass(engine, images.filter((i) => i.cls === cls), options.batchSize ?? 8);
+    raw[cls] = r;
+    perClass[cls] = { image: percent(r.image), pixel: percent(r.pixel), images: r.images, defective: r.defective };
     options.onClass?.(cls, perClass[cls]);
+  }
+  const perKind: Record<string, AurocPair> = {};
+  for (const kind of [...new Set(Object.values(raw).flatMap((r) => Object.keys(r.kinds)))].sort()) {
+    const of = Object.values(raw).flatMap((r) => (r.kinds[kind] ? [r.kinds[kind]] : []));
+    perKind[kind] = { image: percent(mean(of.map((k) => k.image))), pixel: percent(mean(of.map((k) => k.pixel))) };
   }
   const build = buildInfo(root);
   return {
@@ -88,6 +119,7 @@ export async function scoreFolder(engine: InferenceEngine, root: string, options
     imageAuroc: percent(mean(Object.values(raw).map((c) => c.image))),
     pixelAuroc: percent(mean(Object.values(raw).map((c) => c.pixel))),
     perClass,
+    perKind,
     build,
     images: images.length,
   };

@@ -50,6 +50,7 @@ describe('evaluate command', () => {
     const bench = result.benchmark!;
     expect(bench.perClass.seen).toMatchObject({ image: 100, pixel: 100, images: 8, defective: 4 });
     expect(bench.perClass.faint).toMatchObject({ image: 50, pixel: 50, images: 8, defective: 4 });
+    expect(bench.perKind).toEqual({ spot: { image: 75, pixel: 75 } });
     expect(bench).toMatchObject({ seed: 7, imageAuroc: 75, pixelAuroc: 75, images: 16, build: { generator: 'hand-made', size: n, testPerClass: 8 } });
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(result)));
     expect(printed.join('\n')).toMatch(/^seen\s+100\.0\s+100\.0$/m);
@@ -66,6 +67,21 @@ describe('evaluate command', () => {
       .rejects.toThrow(/bad\/000\.png" is 128x64, the model takes 64x64 .*build the data at the model's input size/);
   });
 
+  it('should merge its result into the sidecar, under evaluation or evaluation.ci, keeping the rest', async () => {
+    const model = join(root, 'copy.onnx');
+    writeFileSync(model, readFileSync(tinyModels.ok));
+    const original = JSON.parse(readFileSync(tinyModels.ok.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(root, 'copy.json'), JSON.stringify({ ...original, evaluation: { demoLine: { partRecall: 1 } } }));
+    const run = (writeSidecar: 'evaluation' | 'ci') => evaluateModel({ model, sets: { unseenDefects: root }, writeSidecar, logger: silentLogger, print: () => {} });
+    await run('evaluation');
+    await run('ci');
+    const doc = JSON.parse(readFileSync(join(root, 'copy.json'), 'utf8')) as Record<string, any>;
+    expect(doc.thresholds).toEqual(original.thresholds);
+    expect(doc.evaluation.demoLine).toEqual({ partRecall: 1 });
+    expect(doc.evaluation.unseenDefects).toMatchObject({ imageAuroc: 75, pixelAuroc: 75, seed: 7 });
+    expect(doc.evaluation.ci.unseenDefects).toMatchObject({ imageAuroc: 75, pixelAuroc: 75 });
+  });
+
   it('should run as `uniad-edge evaluate` and say what it needs when a folder is missing', () => {
     const cli = (args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin/uniad-edge.js'), 'evaluate', ...args], { encoding: 'utf8' });
     const ok = cli(['--model', tinyModels.ok, '--benchmark', root, '--threads', '1']);
@@ -73,7 +89,7 @@ describe('evaluate command', () => {
     expect(ok.stdout).toMatch(/^benchmark \(16 images, seed 7\): AUROC %$/m);
     const none = cli(['--model', tinyModels.ok]);
     expect(none.status).toBe(2);
-    expect(none.stderr).toMatch(/needs --benchmark DIR and\/or --unseen DIR/);
+    expect(none.stderr).toMatch(/needs --benchmark DIR, --unseen DIR or --line FILE/);
     const missing = cli(['--model', tinyModels.ok, '--unseen', join(root, 'nope')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nope" no such folder/);

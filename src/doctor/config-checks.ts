@@ -42,7 +42,7 @@ async function cameraFinding(cam: Config['cameras'][number], elements: ReadonlyS
         // An RTSP OPTIONS request: proves a server answers RTSP there, without the credentials a DESCRIBE needs.
         const reply = await tcp(url.hostname, port, `OPTIONS ${spec.uri} RTSP/1.0\r\nCSeq: 1\r\n\r\n`);
         if (reply.startsWith('RTSP/1.0')) return { check, status: 'ok', detail: `${source}: RTSP server answers (${reply.split('\r\n')[0]})` };
-        return { check, status: 'missing', detail: `${source}: something answers on port ${port}, but not RTSP`, fix: 'check the camera URI port' };
+        return { check, status: 'missing', detail: `${source}: something answers on port ${port}, but not RTSP`, fix: 'check the host and port in the camera URI (and that no proxy sits in between)' };
       } catch (err) {
         return { check, status: 'missing', detail: `${source}: ${(err as Error).message}`, fix: 'check that the camera is on, its address and port, and the network between' };
       }

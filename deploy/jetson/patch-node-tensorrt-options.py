@@ -8,8 +8,9 @@ options, the ``ORT_TENSORRT_*`` environment variables are ignored too). This edi
 ``tensorrt`` entry a provider option, handed as strings to the C API's ``UpdateTensorRTProviderOptions``, which
 validates the names (an unknown one fails the session with onnxruntime's own message).
 
-It inserts three short pieces at anchors that exist in the binding from onnxruntime 1.17 on; it changes nothing
-when they are already there (idempotent) and fails, naming the anchor, when the source looks different.
+It inserts three short pieces at anchors read in the binding on onnxruntime's main branch (not yet compiled against
+the pinned tag: no Jetson here); it changes nothing when they are already there (idempotent) and fails, naming the
+anchor, when the source looks different.
 
     python3 patch-node-tensorrt-options.py onnxruntime/js/node/src/session_options_helper.cc
 """

@@ -47,7 +47,7 @@ let torch: TorchResult | undefined;
 if (values.torch !== undefined) {
   process.stderr.write(`bench: timing PyTorch's forward of preset ${values.torch} and exporting it…\n`);
   const out = join(mkdtempSync(join(tmpdir(), 'uniad-bench-')), `${values.torch}.onnx`);
-  const args = ['-m', 'models.uniad.bench', '--preset', values.torch, '--batch', String(batch), '--rounds', String(rounds), '--out', out];
+  const args = ['-m', 'models.uniad.timing', '--preset', values.torch, '--batch', String(batch), '--rounds', String(rounds), '--out', out];
   const json = execFileSync('/usr/bin/python3', threads ? [...args, '--threads', String(threads)] : args, { cwd: packageRoot, encoding: 'utf8' });
   torch = JSON.parse(json.trim().split('\n').at(-1)!) as TorchResult;
 }

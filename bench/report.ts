@@ -138,7 +138,7 @@ export function renderMarkdown(r: BenchResults): string {
       ...perModel(latencyTable, (m) => m.latency !== undefined),
     ]),
     sec('4. PyTorch eager reference', 'npm run bench -- --only torch', [
-      'Our `models/` code in eager mode (`models/uniad/bench.py`, Debian\'s /usr/bin/python3, 2 threads), random weights, and raw',
+      'Our `models/` code in eager mode (`models/uniad/timing.py`, Debian\'s /usr/bin/python3, 2 threads), random weights, and raw',
       'onnxruntime on the ONNX export of exactly those weights, same batch.',
       '',
       table(['model', 'preset', 'PyTorch', 'batch', 'PyTorch frames/s', 'onnxruntime frames/s', 'onnxruntime/PyTorch'], torchRows),

@@ -1,10 +1,11 @@
-"""PyTorch side of the runtime benchmark (``bench/model.ts``): time the eager forward of a preset, export the same
-weights to ONNX for onnxruntime-node to time, and print the result as one JSON line.
+"""PyTorch side of the speed benchmark (``bench/torch-reference.ts``, ``bench/pipeline.ts --torch``): time the eager
+forward of a preset, export the same weights to ONNX for onnxruntime-node to time, and print the result as one JSON
+line.
 
 Speed does not depend on the weights' values, so the model is built with random weights (no weights file needed);
 the exported ONNX carries exactly those weights and a stub sidecar, so the runtime times the same network.
 
-    /usr/bin/python3 -m models.uniad.bench --preset mobilenet --batch 8 --out /tmp/bench.onnx
+    /usr/bin/python3 -m models.uniad.timing --preset mobilenet --batch 8 --out /tmp/bench.onnx
 """
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ import onnx
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_bench_times_the_preset_and_exports_it(tmp_path):
+def test_timing_times_the_preset_and_exports_it(tmp_path):
     out = tmp_path / "tiny.onnx"
-    run = subprocess.run([sys.executable, "-m", "models.uniad.bench", "--preset", "tiny", "--batch", "2", "--rounds", "2",
+    run = subprocess.run([sys.executable, "-m", "models.uniad.timing", "--preset", "tiny", "--batch", "2", "--rounds", "2",
                           "--out", str(out)], cwd=REPO, capture_output=True, text=True, check=True)
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["preset"] == "tiny" and result["batch"] == 2

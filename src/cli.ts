@@ -8,6 +8,8 @@ import { exitIfStuck, exitOnUnhandled } from './last-resort.js';
 import { createLogger } from './log.js';
 import { packageVersion } from './package-root.js';
 import { startService } from './service.js';
+import { statePaths } from './state-dir.js';
+import { takeStateLock, type StateLock } from './state-lock.js';
 import { logLevels, type Logger, type LogLevel } from './types.js';
 import { formatVerdict } from './verdict-line.js';
 import { doctor } from './doctor/doctor.js';
@@ -123,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'evaluate') return evaluateCommand(values);
   if (command === 'doctor') return runDoctor(values.config, values.root);
   if (command === 'calibrate') return calibrateCommand(values);
+  let lock: StateLock | undefined;
   try {
     let cfg: Config;
     let seconds: number | undefined;
@@ -156,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
     let printing = !values.quiet;
     process.stdout.on('error', () => (printing = false));
     const print = (line: string) => printing && process.stdout.write(line + '\n');
+    // one instance per state folder; check starts nothing that needs it
+    lock = command === 'check' ? undefined : takeStateLock(statePaths(cfg.stateDir).lock);
     const service = await startService(cfg, {
       logger,
       checkOnly: command === 'check',
@@ -199,6 +204,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`uniad-edge: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
+  } finally {
+    lock?.release();
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type Config } from './config.js';
 import { packageRoot } from './package-root.js';
+import { resolveStateDir } from './state-dir.js';
 
 /**
  * The demo line's stations the demo runs: one camera per product, as a real line has it, each judged at its own
@@ -20,12 +21,14 @@ export const demoFiles = {
 /**
  * The configuration `uniad-edge demo` runs: the shipped demo model, the embedded broker on its default ports and the
  * demo stations' videos in a loop, played live (5 fps each); all cameras share one model and one batch.
+ * Its state folder is `demo/` in the default one: a demo beside an installed service does not take the service's lock.
  */
 export function demoConfig(ports: { port?: number; wsPort?: number; dashboardPort?: number } = {}): Config {
   const cameras = demoStations
     .filter((product) => existsSync(demoFiles.station(product)))
     .map((product) => ({ id: product, line: 'demo-line', product, source: demoFiles.station(product), loop: true, live: true }));
   return parseConfig({
+    stateDir: join(resolveStateDir(), 'demo'),
     site: 'demo',
     node: 'demo-edge',
     cameras,

@@ -37,6 +37,8 @@ const table = {
   EVAL_DATA: (path: string, why: string) => `evaluate: "${path}" ${why} (pass a folder built by python -m models.benchmark.build or models.benchmark.unseen_defects)`,
   THRESHOLDS_FILE: (path: string, why: string) => `thresholds file "${path}": ${why} (write it with uniad-edge calibrate, or fix thresholdsFile in the config)`,
   CALIBRATE: (why: string) => `calibrate: ${why}`,
+  INSTANCE_RUNNING: (pid: string, lock: string) =>
+    `another uniad-edge (PID ${pid}) is running with this state folder (lock "${lock}"); stop it first (e.g. systemctl stop uniad-edge), or give this one its own stateDir`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

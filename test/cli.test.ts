@@ -11,10 +11,12 @@ import { testVideo } from './setup/video.js';
 
 const bin = join(repoRoot, 'bin/uniad-edge.js');
 const dir = mkdtempSync(join(tmpdir(), 'uniad-cli-'));
+/** The state folder (lock, queue) of every command run here: this test's, not the machine's. */
+const env = { ...process.env, STATE_DIRECTORY: join(dir, 'state') };
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: dir, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: dir, env, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -90,7 +92,7 @@ describe('uniad-edge command', () => {
       'live.yaml',
       `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
     );
-    const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -4,7 +4,8 @@
  * subscribed to `uniad/#`.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoFiles, demoStations } from '../src/demo.js';
@@ -16,6 +17,7 @@ describe('demo command', () => {
     const [port, wsPort, dashboardPort] = [await freePort(), await freePort(), await freePort()];
     const demo = spawn(process.execPath, [join(repoRoot, 'bin/uniad-edge.js'), 'demo', '--seconds', '20', '--port', String(port), '--ws-port', String(wsPort), '--dashboard-port', String(dashboardPort)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, STATE_DIRECTORY: mkdtempSync(join(tmpdir(), 'uniad-demo-state-')) }, // the test's lock, not the machine's
     });
     let stdout = '';
     let stderr = '';

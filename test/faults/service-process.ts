@@ -3,7 +3,7 @@
  * lines (stderr) parsed as they come, its RSS readable from /proc, stopped by SIGTERM like systemd does.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from '../setup/paths.js';
@@ -42,8 +42,13 @@ export function writeConfig(dir: string, name: string, config: unknown): string 
   return path;
 }
 
+/**
+ * Starts the service on `configPath`. Its state folder (lock, queue, dead letters) is the config's `stateDir`, else a
+ * new folder under `cwd` (systemd's $STATE_DIRECTORY), so side-by-side services do not share a lock by accident.
+ */
 export function startServiceProcess(configPath: string, cwd: string): ServiceProcess {
-  const child = spawn(process.execPath, [bin, 'run', '--config', configPath, '--quiet'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { ...process.env, STATE_DIRECTORY: mkdtempSync(join(cwd, 'state-')) };
+  const child = spawn(process.execPath, [bin, 'run', '--config', configPath, '--quiet'], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: LogLine[] = [];
   let raw = '';
   let partial = '';

@@ -138,3 +138,27 @@ def test_neighbor_mask_blocks_information_from_the_window():
     near = 3 * 8 + 3
     delta_near = (a[0, near] - b[0, near]).abs().max()
     assert delta_near == 0
+
+
+def test_token_patch_groups_cells_into_tokens_and_back():
+    # token_patch 2: a 16x16 feature map becomes 8x8 tokens of 2x2 cells; the map round-trips exactly.
+    cfg = get_preset("tiny", feature_stride=4, token_patch=2)
+    assert (cfg.feature_size, cfg.token_grid) == (16, 8)
+    torch.manual_seed(0)
+    model = UniAD(cfg).eval()
+    rec, c = model.reconstruction, model.feature_channels
+    feature = torch.randn(2, c, 16, 16)
+    tokens = rec._to_tokens(feature)
+    assert tokens.shape == (2, 64, 4 * c)
+    assert torch.equal(tokens[0, 0].reshape(c, 2, 2), feature[0, :, 0:2, 0:2])
+    assert torch.equal(tokens[0, 1].reshape(c, 2, 2), feature[0, :, 0:2, 2:4])
+    assert torch.equal(tokens[1, 8].reshape(c, 2, 2), feature[1, :, 2:4, 0:2])
+    assert torch.equal(rec._from_tokens(tokens), feature)
+    with torch.no_grad():
+        score, amap = model(torch.randint(0, 256, (2, 64, 64, 3), dtype=torch.uint8))
+    assert score.shape == (2,) and amap.shape == (2, 1, 64, 64)
+
+
+def test_token_patch_must_divide_the_feature_grid():
+    with pytest.raises(ValueError, match="token_patch 3"):
+        get_preset("tiny", token_patch=3)

@@ -98,3 +98,22 @@ def test_cli_train_resume_calibrate_evaluate_export(tmp_path, capsys):
     assert side["input"] == {"height": 64, "width": 64} and side["classes"] == ["checker", "stripes"]
     assert side["training"]["epochs"] == 3 and side["training"]["seed"] == 3
     assert set(side["scoreStats"]["checker"]) == {"mean", "std", "max"}
+
+
+def test_learning_curve_points_on_a_validation_build(tmp_path):
+    from models.uniad.curves import main as curves_main
+    data, val, run = tmp_path / "data", tmp_path / "val", tmp_path / "run"
+    make_mvtec_tree(data)
+    make_mvtec_tree(val)
+    assert main(["--threads", "2", "train", "--data", str(data), "--out", str(run), "--preset", "tiny",
+                 "--batch-size", "4", "--lr", "1e-3", "--epochs", "3", "--val-data", str(val),
+                 "--eval-every", "2"]) == 0
+    curve = json.loads((run / "curve.json").read_text())
+    assert [p["epoch"] for p in curve] == [2, 3]  # every 2 epochs, and the last
+    for p in curve:
+        assert set(p["perClass"]) == {"checker", "stripes"}
+        assert 0.0 <= p["image"] <= 100.0 and 0.0 <= p["pixel"] <= 100.0
+    assert torch.load(run / "last.pt")["meta"]["curve"] == curve
+    png = tmp_path / "curve.png"
+    assert curves_main([f"tiny={run / 'curve.json'}", "--out", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -54,6 +54,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="epochs between checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     p.add_argument("--cache-dir", help="feature cache folder (default <data>/.uniad-cache)")
+    p.add_argument("--val-data", help="validation build (another seed than the reported test split) for the "
+                   "learning curve: <out>/curve.json")
+    p.add_argument("--eval-every", type=int, default=0, help="epochs between learning-curve points (default 0: none)")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -121,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
             jitter_scale=args.jitter_scale)
         tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                            lr_step=args.lr_step, seed=args.seed, checkpoint_every=args.checkpoint_every)
-        result = train(args.data, args.out, cfg, tcfg, args.weights, args.classes, args.resume, args.cache_dir, device)
+        result = train(args.data, args.out, cfg, tcfg, args.weights, args.classes, args.resume, args.cache_dir,
+                       device, args.val_data, args.eval_every)
         print(f"checkpoint: {result.checkpoint}")
         return 0
     from .checkpoint import load_model

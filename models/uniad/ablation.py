@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .curves import curve_recorder, score_cached
 from .configs import PRESETS, TrainConfig, UniADConfig, ablation_overrides, get_preset, parse_taps
 from .data import test_records, train_records
 from .evaluate import metrics_from_predictions
@@ -65,37 +66,37 @@ ROWS: List[AblationRow] = [
 ]
 
 
-@torch.no_grad()
-def score_cached(model: UniAD, features: torch.Tensor, batch_size: int = 32) -> "tuple[np.ndarray, np.ndarray]":
-    """Image scores ``[N]`` and anomaly maps ``[N, H, W]`` from cached features."""
-    model.eval()
-    scores, maps = [], []
-    for chunk in features.split(batch_size):
-        s, m = model.score_features(chunk)
-        scores.append(s.numpy())
-        maps.append(m[:, 0].numpy())
-    return np.concatenate(scores), np.concatenate(maps)
-
-
 def run_row(row: AblationRow, base: UniADConfig, tcfg: TrainConfig, data_root: str, weights: Optional[str],
-            classes: Optional[Sequence[str]], cache_dir: str) -> Dict[str, Any]:
-    """Trains and scores one row; returns its result record (metrics, loss, seconds)."""
+            classes: Optional[Sequence[str]], cache_dir: str, val_root: Optional[str] = None,
+            eval_every: int = 0) -> Dict[str, Any]:
+    """Trains and scores one row; returns its result record (metrics, loss, seconds, learning curve).
+
+    With ``val_root`` (a build with another seed) and ``eval_every`` > 0 the record has ``curve``: validation image
+    and pixel AUROC every ``eval_every`` epochs (``curves.curve_recorder``).
+    """
     cfg = base.replace(**ablation_overrides(**row.switches))
     seed_everything(tcfg.seed)  # the random-init backbone is drawn from this seed too
     model = UniAD(cfg, weights if row.pretrained else None)
     train_recs, test_recs = train_records(data_root, classes), test_records(data_root, classes)
     train_feats = cached_features(model, train_recs, cache_dir, 32)
     test_feats = cached_features(model, test_recs, cache_dir, 32)
+    curve: List[Dict[str, Any]] = []
+    on_epoch = None
+    if val_root and eval_every > 0:
+        val_recs = test_records(val_root, sorted({r.cls for r in train_recs}))
+        val_feats = cached_features(model, val_recs, os.path.join(val_root, ".uniad-cache"), 32)
+        curve, record = curve_recorder(model, val_feats, val_recs, eval_every, tcfg.epochs)
+        on_epoch = lambda epoch, loss, _state: record(epoch, loss)  # noqa: E731
     seed_everything(tcfg.seed)  # same batch order and jitter stream for every row
     start = time.time()
-    losses = train_on_features(model, train_feats, tcfg)
-    train_s = time.time() - start
+    losses = train_on_features(model, train_feats, tcfg, on_epoch=on_epoch)
+    train_s = time.time() - start - sum(p.get("seconds", 0.0) for p in curve)
     scores, maps = score_cached(model, test_feats)
     metrics = metrics_from_predictions(test_recs, scores, maps, cfg.image_size)
     return {"key": row.key, "label": row.label, "switches": row.switches, "pretrained": row.pretrained,
             "config": cfg.to_dict(), "recipe": tcfg.to_dict(), "train_images": len(train_recs),
             "test_images": len(test_recs), "final_loss": losses[-1], "train_seconds": round(train_s, 1),
-            "metrics": metrics, "torch": torch.__version__}
+            "metrics": metrics, "curve": curve, "torch": torch.__version__}
 
 
 def _row_id(result_or_cfg: Dict[str, Any]) -> str:
@@ -147,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--cache-dir", help="feature cache folder (default <data>/.uniad-cache)")
+    p.add_argument("--val-data", help="validation build (another seed) for learning curves in results.json")
+    p.add_argument("--eval-every", type=int, default=0, help="epochs between learning-curve points (default 0)")
     return p
 
 
@@ -175,7 +178,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if any(_row_id(r) == want for r in done):
             tqdm.write(f"{row.key}: already in {results_path}, skipped")
             continue
-        result = run_row(row, base, tcfg, args.data, args.weights, classes, cache_dir)
+        result = run_row(row, base, tcfg, args.data, args.weights, classes, cache_dir, args.val_data,
+                         args.eval_every)
         done = [r for r in done if r["key"] != row.key] + [result]
         done.sort(key=lambda r: [x.key for x in ROWS].index(r["key"]))
         md = write_table(done, args.out)

@@ -37,6 +37,9 @@ class UniADConfig:
         jitter_scale: Jitter magnitude relative to the mean per-channel norm of a token.
         jitter_prob: Probability that a training batch is jittered.
         score_pool: Average-pool kernel applied to the anomaly map before taking its max as image score.
+        token_patch: Side of the square of feature cells one token carries (space-to-depth, as a ViT patchifies).
+            1 is the paper (one token a cell). 2 with ``feature_stride`` 8 gives a 28×28 feature map and anomaly
+            map while the transformer still sees 14×14 tokens: a finer map at nearly the cost of the 14×14 one.
     """
 
     backbone: str = "efficientnet_b4"
@@ -56,6 +59,7 @@ class UniADConfig:
     jitter_scale: float = 20.0
     jitter_prob: float = 1.0
     score_pool: int = 16
+    token_patch: int = 1
 
     def __post_init__(self) -> None:
         if self.image_size % self.feature_stride:
@@ -66,11 +70,16 @@ class UniADConfig:
             raise ValueError(
                 f"hidden_dim {self.hidden_dim} must be even and divisible by num_heads {self.num_heads}"
             )
+        if self.token_patch < 1 or self.feature_size % self.token_patch:
+            raise ValueError(
+                f"token_patch {self.token_patch} does not divide the {self.feature_size}x{self.feature_size} "
+                "feature grid"
+            )
         half = self.neighbor_size // 2
-        if self.neighbor_mask and half >= self.feature_size - 1:
+        if self.neighbor_mask and half >= self.token_grid - 1:
             # A corner token would have every key masked: attention would silently ignore the mask.
             raise ValueError(
-                f"neighbor_size {self.neighbor_size} masks the whole {self.feature_size}x{self.feature_size} "
+                f"neighbor_size {self.neighbor_size} masks the whole {self.token_grid}x{self.token_grid} "
                 "grid for corner tokens; use a smaller window or a larger feature grid"
             )
 
@@ -78,6 +87,11 @@ class UniADConfig:
     def feature_size(self) -> int:
         """Side of the token grid (14 for the paper's 224 input)."""
         return self.image_size // self.feature_stride
+
+    @property
+    def token_grid(self) -> int:
+        """Side of the transformer's token grid: ``feature_size // token_patch``."""
+        return self.feature_size // self.token_patch
 
     def replace(self, **changes: Any) -> "UniADConfig":
         """Returns a copy with ``changes`` applied (validated again)."""

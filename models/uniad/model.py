@@ -29,6 +29,9 @@ from .transformer import LearnedPositionEmbedding, Transformer
 class Reconstruction(nn.Module):
     """Token projection, jitter, transformer and back-projection (§3.2).
 
+    With ``cfg.token_patch`` p > 1 each token carries a p×p square of feature cells (their channels stacked), so a
+    finer feature map is reconstructed by a transformer over ``cfg.token_grid``² tokens.
+
     Args:
         in_channels: Channels of the aligned features (272 for the B4 taps).
         cfg: Model configuration.
@@ -36,17 +39,20 @@ class Reconstruction(nn.Module):
 
     def __init__(self, in_channels: int, cfg: UniADConfig) -> None:
         super().__init__()
-        size = cfg.feature_size
-        self.feature_size = size
+        size = cfg.token_grid
+        self.feature_size = cfg.feature_size
+        self.patch = cfg.token_patch
+        self.token_grid = size
         self.in_channels = in_channels
+        self.token_channels = in_channels * cfg.token_patch ** 2
         self.jitter = FeatureJitter(cfg.jitter_scale, cfg.jitter_prob) if cfg.feature_jitter else None
-        self.input_proj = nn.Linear(in_channels, cfg.hidden_dim)
+        self.input_proj = nn.Linear(self.token_channels, cfg.hidden_dim)
         self.pos_embed = LearnedPositionEmbedding(size, size, cfg.hidden_dim)
         mask = additive_mask(neighbor_mask(size, size, cfg.neighbor_size)) if cfg.neighbor_mask else None
         self.transformer = Transformer(
             cfg.hidden_dim, cfg.num_heads, cfg.num_encoder_layers, cfg.num_decoder_layers, cfg.ffn_dim,
             cfg.dropout, size * size, cfg.layer_wise_query, mask)
-        self.output_proj = nn.Linear(cfg.hidden_dim, in_channels)
+        self.output_proj = nn.Linear(cfg.hidden_dim, self.token_channels)
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -55,14 +61,27 @@ class Reconstruction(nn.Module):
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
 
+    def _to_tokens(self, feature: Tensor) -> Tensor:
+        """``[B, C, S, S]`` → ``[B, g*g, C*p*p]``, row-major like the position embedding (g = S / p)."""
+        p, g, c = self.patch, self.token_grid, self.in_channels
+        if p > 1:  # space-to-depth with Python-int shapes, so the exported graph keeps them static
+            feature = feature.reshape(-1, c, g, p, g, p).permute(0, 1, 3, 5, 2, 4).reshape(-1, c * p * p, g, g)
+        return feature.flatten(2).transpose(1, 2)
+
+    def _from_tokens(self, tokens: Tensor) -> Tensor:
+        """Inverse of ``_to_tokens``."""
+        p, g, c = self.patch, self.token_grid, self.in_channels
+        out = tokens.transpose(1, 2).reshape(-1, self.token_channels, g, g)
+        if p > 1:
+            out = out.reshape(-1, c, p, p, g, g).permute(0, 1, 4, 2, 5, 3).reshape(-1, c, g * p, g * p)
+        return out
+
     def forward(self, feature: Tensor) -> Tensor:
         """Reconstructs ``[B, C, h, w]`` aligned features; jitter (if enabled) only in training mode."""
-        tokens = feature.flatten(2).transpose(1, 2)  # [B, h*w, C], row-major like the position embedding
+        tokens = self._to_tokens(feature)
         if self.jitter is not None:
             tokens = self.jitter(tokens)
-        out = self.output_proj(self.transformer(self.input_proj(tokens), self.pos_embed()))
-        # Python-int target shape: keeps the token grid's H and W static in the exported graph.
-        return out.transpose(1, 2).reshape(-1, self.in_channels, self.feature_size, self.feature_size)
+        return self._from_tokens(self.output_proj(self.transformer(self.input_proj(tokens), self.pos_embed())))
 
 
 class UniAD(nn.Module):

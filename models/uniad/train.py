@@ -20,7 +20,8 @@ from tqdm import tqdm
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .configs import TrainConfig, UniADConfig
-from .data import summarize, train_records
+from .curves import curve_recorder
+from .data import summarize, test_records, train_records
 from .features import cached_features
 from .model import UniAD, reconstruction_loss
 
@@ -126,7 +127,8 @@ def train_on_features(model: UniAD, features: Tensor, tcfg: TrainConfig, epochs:
 
 def train(data_root: str, out_dir: str, cfg: UniADConfig, tcfg: TrainConfig,
           backbone_weights: Optional[str] = None, classes: Optional[Sequence[str]] = None,
-          resume: bool = False, cache_dir: Optional[str] = None, device: Optional[str] = None) -> TrainResult:
+          resume: bool = False, cache_dir: Optional[str] = None, device: Optional[str] = None,
+          val_root: Optional[str] = None, eval_every: int = 0) -> TrainResult:
     """Trains one unified model on ``<data_root>/<class>/train/good`` of every class.
 
     Args:
@@ -139,6 +141,10 @@ def train(data_root: str, out_dir: str, cfg: UniADConfig, tcfg: TrainConfig,
         resume: Continue from ``<out_dir>/last.pt`` (same ``cfg`` required) up to ``tcfg.epochs``.
         cache_dir: Feature cache folder (default ``<data_root>/.uniad-cache``).
         device: ``cpu`` or ``cuda``; default: cuda when available.
+        val_root: A validation build (another seed than the reported test split): with ``eval_every`` > 0, image
+            and pixel AUROC on its ``test`` images every ``eval_every`` epochs go to ``<out_dir>/curve.json`` and
+            into the checkpoint's meta (``curve``).
+        eval_every: Epochs between learning-curve points (0: none).
 
     Returns:
         The checkpoint path, per-epoch losses and the model.
@@ -168,8 +174,19 @@ def train(data_root: str, out_dir: str, cfg: UniADConfig, tcfg: TrainConfig,
         "losses": history,
     }
 
+    record = None
+    if val_root and eval_every > 0:
+        val_records = test_records(val_root, class_names)
+        val_features = cached_features(model, val_records, os.path.join(val_root, ".uniad-cache"),
+                                       tcfg.batch_size, device)
+        meta["curve"], record = curve_recorder(model, val_features.to(device), val_records, eval_every, tcfg.epochs,
+                                               os.path.join(out_dir, "curve.json"))
+        meta["curve_data"] = os.path.abspath(val_root)
+
     def save(epoch: int, loss: float, training_state: Dict[str, Any]) -> None:
         meta["losses"].append(loss)
+        if record is not None:
+            record(epoch, loss)
         if epoch % tcfg.checkpoint_every == 0 or epoch == tcfg.epochs:
             save_checkpoint(ckpt_path, model, dict(meta, epochs_done=epoch), epoch=epoch,
                             training_state=training_state)

@@ -158,6 +158,11 @@ PRESETS: Dict[str, UniADConfig] = {
     "mobilenet": UniADConfig(backbone="mobilenet_v2",
                              backbone_taps=("block_2_add", "block_5_add", "block_12_add"),
                              hidden_dim=128, num_encoder_layers=2, num_decoder_layers=2, num_heads=4, ffn_dim=512),
+    # ``mobilenet`` with a 28×28 feature and anomaly map (stride 8) at 14×14 tokens of 2×2 cells (token_patch).
+    "mobilenet-fine": UniADConfig(backbone="mobilenet_v2",
+                                  backbone_taps=("block_2_add", "block_5_add", "block_12_add"), feature_stride=8,
+                                  token_patch=2, hidden_dim=128, num_encoder_layers=2, num_decoder_layers=2,
+                                  num_heads=4, ffn_dim=512),
     # Smoke tests and tooling checks only: 64 px input, B4 cut after block 9, an 8×8 token grid.
     "tiny": UniADConfig(backbone_taps=(1, 5, 9), image_size=64, feature_stride=8, hidden_dim=32,
                         num_encoder_layers=1, num_decoder_layers=1, num_heads=2, ffn_dim=64, neighbor_size=3),

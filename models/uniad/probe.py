@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .configs import parse_taps
 from .data import load_image, load_mask, test_records, train_records, discover_classes
 from .metrics import auroc
 
@@ -45,7 +46,7 @@ def make_extractor(args: argparse.Namespace, taps: Sequence[str]) -> Extractor:
             return dict(zip(taps, net(xf)))
         return run
     from .backbones import create_backbone
-    net = create_backbone(args.backbone, taps=list(taps), weights=args.weights).eval()
+    net = create_backbone(args.backbone, taps=list(parse_taps(taps)), weights=args.weights).eval()
 
     def run(x: torch.Tensor) -> Dict[str, torch.Tensor]:
         return dict(zip(taps, net(net.normalize(x))))

@@ -50,7 +50,8 @@ const log = (msg: string) => process.stderr.write(`bench ${new Date().toISOStrin
 
 const demoPath = join(packageRoot, 'models/demo/uniad-demo.onnx');
 const int8Path = join(packageRoot, 'models/demo/uniad-demo-int8.onnx');
-const lineVideo = join(packageRoot, 'models/demo/line.mp4');
+// 892 frames of mixed parts on a moving belt (the demo's earlier line video): long enough to measure at full speed.
+const lineVideo = join(packageRoot, 'bench/media/conveyor.mp4');
 /** The service's defaults (config.ts), so the pipeline runs what ships. */
 const defaults = parseConfig({ cameras: [{ id: 'c', line: 'l', product: 'p', source: 'test:' }], model: { path: demoPath } }).model;
 const tuning: SessionTuning = { threads: defaults.threads };

@@ -119,7 +119,7 @@ export function renderMarkdown(r: BenchResults): string {
       ...perModel(rawTable, (m) => m.raw !== undefined),
     ]),
     sec('2. Full pipeline throughput', 'npm run bench -- --only raw,pipeline', [
-      'The real service (`startService`, in its own process) with N capture processes each playing `models/demo/line.mp4` as fast as',
+      'The real service (`startService`, in its own process) with N capture processes each playing `bench/media/conveyor.mp4` (892 frames) as fast as',
       'the model takes it (a recorded file waits for the model: no frame is shed), the embedded broker, and an MQTT subscriber in the',
       `bench process counting verdicts. Shipped defaults: batchMaxSize ${r.models[0]?.throughput?.[0]?.batchMaxSize ?? 'n/a'}, batchMaxWaitMs ${r.models[0]?.throughput?.[0]?.batchMaxWaitMs ?? 'n/a'}.`,
       'pipeline/raw compares with raw frames/s at the run\'s mean batch size (interpolated between measured batch sizes). The capture',

@@ -99,9 +99,13 @@ export class Outbox {
   /** The connection dropped with `inflight` unacknowledged. */
   private dropped_(inflight: ReadonlySet<number>): void {
     const strikes = this.options.strikesToSetAside ?? 2;
+    const [key] = inflight as Set<number>;
+    const struck = this.strikes.get(key!) ?? 0;
+    // only drops in a row with the same message alone in flight, and nothing acknowledged between, are strikes:
+    // a broker that drops us at random (another client taking our client id) makes progress between drops
+    this.strikes.clear();
     if (this.suspects.size > 0 && inflight.size === 1) {
-      const [key] = inflight as Set<number>;
-      const n = (this.strikes.get(key!) ?? 0) + 1;
+      const n = struck + 1;
       this.strikes.set(key!, n);
       const m = this.store.get(key!);
       if (n >= strikes && m) {
@@ -164,6 +168,7 @@ export class Outbox {
     if (acknowledged) {
       this.store.del(key);
       this.forget(key);
+      this.strikes.clear();
     }
     if (this.store.size === 0) this.wakeIdle();
     this.pump();

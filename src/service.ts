@@ -1,62 +1,24 @@
 import { map } from 'rxjs';
 import type { Config } from './config.js';
 import { packageVersion } from './package-root.js';
-import type { SupervisorStats } from './pipeline/supervisor.js';
-import { dryRun } from './pipeline/dry-run.js';
 import type { EmbeddedBroker } from './sinks/broker.js';
-import type { MqttSink, MqttSinkStats } from './sinks/mqtt.js';
+import type { MqttSink } from './sinks/mqtt.js';
 import { StatusCauses } from './sinks/status-causes.js';
-import type { CameraEvent } from './sources/events.js';
+import type { Service, ServiceOptions } from './service/api.js';
 import { startBrokerFor } from './service/broker.js';
 import { cameraFrames } from './service/camera-frames.js';
+import { checkedModel } from './service/check-only.js';
 import { startDashboardFor } from './service/dashboard.js';
 import { flowControl } from './service/flow-control.js';
-import { runInspection, type InspectionCounts } from './service/inspection.js';
+import { runInspection } from './service/inspection.js';
 import { LineControl } from './service/line-control.js';
-import { modelFingerprint, modelOpener, superviseModel, watchModelOutput } from './service/model.js';
+import { modelOpener, superviseModel, watchModelOutput } from './service/model.js';
+import { configReloader } from './service/reload.js';
 import { openSink } from './service/sink.js';
 import { warnUncalibratedProducts } from './service/thresholds.js';
 import { statePaths } from './state-dir.js';
-import type { Decision, Logger } from './types.js';
 
-export interface ServiceOptions {
-  readonly logger: Logger;
-  /** Load and check the model, start nothing else (`uniad-edge check`). */
-  readonly checkOnly?: boolean;
-  /** Every decision, after it was handed to the MQTT sink. */
-  readonly onDecision?: (decision: Decision) => void;
-  readonly onCameraEvent?: (event: CameraEvent) => void;
-}
-
-export interface ServiceCounts extends InspectionCounts {
-  readonly mqtt?: MqttSinkStats;
-  readonly inference?: SupervisorStats;
-  /** Capture restarts per camera since the start. */
-  readonly cameraRestarts?: Readonly<Record<string, number>>;
-  /** Frames per camera whose model output was not a finite number (each got an `error` verdict). */
-  readonly nonFinite?: Readonly<Record<string, number>>;
-}
-
-export interface Service {
-  readonly modelId: string;
-  readonly provider: string;
-  /** The embedded broker's URLs, when it runs. */
-  readonly brokerUrl?: string;
-  readonly brokerWsUrl?: string;
-  /** The live dashboard's URL, when it runs. */
-  readonly dashboardUrl?: string;
-  /** Resolves once everything has stopped. */
-  readonly stopped: Promise<void>;
-  counts(): ServiceCounts;
-  /** Stops cameras, decides and publishes what is in flight, publishes `offline`, closes everything. Idempotent. */
-  stop(reason: string): Promise<void>;
-  /**
-   * Applies a reloaded config (SIGHUP) without stopping a camera: products, thresholds, the thresholds file, and the
-   * model when its path or files changed (swapped, with its own thresholds). All or nothing: when anything is
-   * invalid the old values stay (logged). Resolves to whether it applied.
-   */
-  reload(next: Config): Promise<boolean>;
-}
+export type { Service, ServiceCounts, ServiceOptions } from './service/api.js';
 
 /**
  * Wires sources → pipeline → sinks for one config: one capture process per camera, one inference worker for all of
@@ -85,15 +47,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     await engine.close();
     throw err;
   }
-  if (opts.checkOnly) {
-    await dryRun(engine, cfg.model.path).catch(async (err: unknown) => {
-      await engine.close();
-      throw err;
-    });
-    let closing: Promise<void> | undefined;
-    const stop = () => (closing ??= engine.close());
-    return { modelId: engine.modelId, provider: engine.providerDescription, stopped: engine.exited.then(() => undefined), counts: () => ({ frames: 0, decisions: { ok: 0, anomaly: 0, deadline: 0, error: 0 } }), stop, reload: async () => false };
-  }
+  if (opts.checkOnly) return checkedModel(engine, cfg.model.path);
 
   const causes = new StatusCauses();
   let broker: EmbeddedBroker | undefined;
@@ -143,26 +97,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts() });
     })());
 
-  let modelFiles = modelFingerprint(cfg.model.path);
-  let reloading: Promise<boolean> = Promise.resolve(true);
-  const reload = (next: Config) =>
-    (reloading = reloading.then(async () => {
-      if (stopping) return false;
-      const apply = control.prepareReload(next);
-      if (apply === undefined) return false;
-      const files = modelFingerprint(next.model.path);
-      if (files !== modelFiles) {
-        try {
-          await live.replace(modelOpener(next.model, logger, statePaths(next.stateDir).engineCache));
-        } catch (err) {
-          logger.error('reload refused, the old model and settings stay: the new model did not load', { model: next.model.path, error: (err as Error).message });
-          return false;
-        }
-        modelFiles = files;
-      }
-      apply(live.modelId);
-      return true;
-    }));
+  const reload = configReloader(cfg.model.path, { live, control, logger, stopping: () => stopping !== undefined });
 
   // Cameras that all end (files without loop) stop the service; after stop() this is the same promise.
   const stopped = inspection.drained.then(() => stop('all cameras ended'));

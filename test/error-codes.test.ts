@@ -2,7 +2,8 @@
  * One test per error code that no other test provokes in this process: each makes the error happen the way a user would meet it
  * and checks its code and what its message tells them. test/errors-table.test.ts checks that every code has one.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { MqttSink } from '../src/sinks/mqtt.js';
 import { DiskStore } from '../src/sinks/outbox/disk-store.js';
 import { verdictTopic } from '../src/sinks/topics.js';
 import { parseSourceUri } from '../src/sources/uri.js';
+import { takeStateLock } from '../src/state-lock.js';
 import { freePort } from './support/free-port.js';
 import { tinyModels } from './setup/tiny-model.js';
 import { mqttConfig, nodeInfo } from './sinks/fixtures.js';
@@ -129,6 +131,20 @@ describe('MQTT errors', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'outbox.log'), 'not a record\n{"k":1,"t":"t","p":"p"}\n');
     expect(await caught(() => new DiskStore({ dir, max: 10 }))).toMatchObject({ code: 'OUTBOX_STORE', message: expect.stringContaining('line 1 is not a queue record') });
+  });
+});
+
+describe('state folder errors', () => {
+  it('should give INSTANCE_RUNNING naming the PID of a live uniad-edge that holds the state folder', async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'uniad-edge'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => other.once('spawn', resolve));
+      const lock = join(tempDir(), 'lock');
+      symlinkSync(String(other.pid), lock);
+      expect(await caught(() => takeStateLock(lock))).toMatchObject({ code: 'INSTANCE_RUNNING', message: expect.stringContaining(`another uniad-edge (PID ${other.pid})`) });
+    } finally {
+      other.kill();
+    }
   });
 });
 

@@ -112,7 +112,8 @@ def test_records(root: str, classes: Optional[Sequence[str]] = None, good_only: 
 def load_image(path: str, size: int) -> np.ndarray:
     """RGB uint8 ``[size, size, 3]``, letterboxed as the runtime does (bilinear; grey images become RGB)."""
     with Image.open(path) as im:
-        return np.asarray(letterbox(im.convert("RGB"), size, size, Image.BILINEAR), dtype=np.uint8)
+        # A writable copy: torch.from_numpy warns on the read-only view PIL gives.
+        return np.array(letterbox(im.convert("RGB"), size, size, Image.BILINEAR), dtype=np.uint8)
 
 
 def load_mask(record: ImageRecord, size: int) -> np.ndarray:

@@ -39,6 +39,8 @@ const table = {
   CALIBRATE: (why: string) => `calibrate: ${why}`,
   INSTANCE_RUNNING: (pid: string, lock: string) =>
     `another uniad-edge (PID ${pid}) is running with this state folder (lock "${lock}"); stop it first (e.g. systemctl stop uniad-edge), or give this one its own stateDir`,
+  QUEUE_DISK: (path: string, why: string) =>
+    `mqtt offline queue: cannot write "${path}" (${why}); verdicts queue in memory only, lost if the service stops, until it can (free space on that disk; the queue goes back to disk by itself)`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

@@ -16,7 +16,7 @@ import { openOutboxStore } from './outbox-store.js';
 export async function openSink(cfg: Config, broker: EmbeddedBroker | undefined, info: NodeInfo, causes: StatusCauses, logger: Logger): Promise<MqttSink> {
   // On the embedded broker the service connects with its `service` account (configured, or made up for this run).
   const mqtt = broker ? { ...cfg.mqtt, username: broker.service.username, password: broker.service.password } : cfg.mqtt;
-  const sink = new MqttSink({ mqtt, url: broker?.url, info, logger, causes, store: openOutboxStore(cfg.mqtt.queue), deadLetters: new DeadLetters(statePaths(cfg.stateDir).deadLetter, logger) });
+  const sink = new MqttSink({ mqtt, url: broker?.url, info, logger, causes, store: openOutboxStore(cfg.mqtt.queue, causes, logger), deadLetters: new DeadLetters(statePaths(cfg.stateDir).deadLetter, logger) });
   if (broker) await sink.ready();
   return sink;
 }

@@ -15,8 +15,14 @@
  * A torn last line (crash mid-write) is ignored on open; any other unreadable line is an error that names the file.
  *
  * One process per folder: two stores on the same folder would interleave their logs.
+ *
+ * A disk that cannot be written (full: ENOSPC, EDQUOT; read-only or failing: EROFS, EIO), at start or later, does not
+ * stop the queue: the store goes on in memory (the same bounded `max`, what it held kept), reports the problem
+ * through `onProblem`, and every `retryMs` tries to write the whole queue to a fresh log; once that works it is
+ * durable again and reports `undefined`. While it is in memory, a crash loses what was queued since, and a message
+ * acknowledged since may be sent again after a restart (at least once, as always).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UniadError, uniadError } from '../../errors.js';
 import { MemoryStore } from './memory-store.js';
@@ -30,7 +36,15 @@ export interface DiskStoreOptions {
   readonly fsyncIntervalMs?: number;
   /** Dead records tolerated before a compaction is considered. Default 1000. */
   readonly compactAfter?: number;
+  /** Why the queue cannot be written to disk now (it is held in memory meanwhile), or undefined once it can again. */
+  readonly onProblem?: (problem: string | undefined) => void;
+  /** How often a store in memory tries the disk again. Default 5000. */
+  readonly retryMs?: number;
 }
+
+/** Errors of a disk that cannot take writes now, as opposed to a bug or a corrupt file. */
+const unwritable = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+const isUnwritable = (err: unknown): boolean => unwritable.has((err as NodeJS.ErrnoException).code ?? '');
 
 /** One line of the log: a put, a delete (`x`: a drop), or the drop count a compacted log starts with. */
 type LogLine = { k: number; t: string; p: string } | { d: number; x?: 1 } | { dropped: number };
@@ -38,14 +52,16 @@ type LogLine = { k: number; t: string; p: string } | { d: number; x?: 1 } | { dr
 export class DiskStore implements MessageStore {
   private readonly memory: MemoryStore;
   private readonly path: string;
-  private fd: number;
+  /** The log appended to; undefined while the disk cannot be written (the queue is in memory only). */
+  private fd: number | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private dead = 0;
   private dirty = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly fsyncEach: boolean;
   private readonly compactAfter: number;
 
-  constructor(options: DiskStoreOptions) {
+  constructor(private readonly options: DiskStoreOptions) {
     this.memory = new MemoryStore(options.max);
     this.path = join(options.dir, 'outbox.log');
     this.compactAfter = options.compactAfter ?? 1000;
@@ -54,9 +70,14 @@ export class DiskStore implements MessageStore {
     try {
       mkdirSync(options.dir, { recursive: true });
       this.load();
-      this.fd = this.rewrite();
     } catch (err) {
       throw err instanceof UniadError ? err : uniadError('OUTBOX_STORE', this.path, (err as Error).message);
+    }
+    try {
+      this.fd = this.rewrite();
+    } catch (err) {
+      if (!isUnwritable(err)) throw uniadError('OUTBOX_STORE', this.path, (err as Error).message);
+      this.toMemory(err as Error);
     }
     // an unref'd timer never keeps the service alive on its own
     this.timer = this.fsyncEach ? undefined : setInterval(() => this.sync(), interval).unref();
@@ -97,21 +118,65 @@ export class DiskStore implements MessageStore {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.retry) clearInterval(this.retry);
     this.sync();
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
   }
 
   private append(record: LogLine): void {
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+    if (this.fd === undefined) return;
+    const line = JSON.stringify(record) + '\n';
+    try {
+      const written = writeSync(this.fd, line);
+      if (written < Buffer.byteLength(line)) throw Object.assign(new Error(`short write (${written} of ${Buffer.byteLength(line)} bytes)`), { code: 'ENOSPC' });
+      if (this.fsyncEach) fsyncSync(this.fd);
+      else this.dirty = true;
+    } catch (err) {
+      if (!isUnwritable(err)) throw err;
+      this.toMemory(err as Error);
+      return;
+    }
     if ('d' in record) this.dead += 2; // the put and its delete are both dead now
-    if (this.fsyncEach) fsyncSync(this.fd);
-    else this.dirty = true;
   }
 
   private sync(): void {
-    if (!this.dirty) return;
-    fsyncSync(this.fd);
+    if (!this.dirty || this.fd === undefined) return;
+    try {
+      fsyncSync(this.fd);
+    } catch (err) {
+      if (!isUnwritable(err)) throw err;
+      this.toMemory(err as Error);
+      return;
+    }
     this.dirty = false;
+  }
+
+  /** The disk failed a write: go on in memory and try the disk again every `retryMs`. */
+  private toMemory(err: Error): void {
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // the descriptor is of no use either way
+      }
+      this.fd = undefined;
+    }
+    this.dirty = false;
+    this.options.onProblem?.(`${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}`);
+    this.retry ??= setInterval(() => this.backToDisk(), this.options.retryMs ?? 5000).unref();
+  }
+
+  /** Writes the whole queue to a fresh log; from then on it is durable again. */
+  private backToDisk(): void {
+    try {
+      this.fd = this.rewrite();
+    } catch (err) {
+      if (!isUnwritable(err)) throw err;
+      return; // still full: the next try will tell
+    }
+    clearInterval(this.retry);
+    this.retry = undefined;
+    this.options.onProblem?.(undefined);
   }
 
   /** Replays the log into memory. */
@@ -148,11 +213,19 @@ export class DiskStore implements MessageStore {
   /** Writes the drop count and the live messages to a new log, makes it durable, swaps it in; returns the descriptor to append to. */
   private rewrite(): number {
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
     let body = this.memory.dropped > 0 ? JSON.stringify({ dropped: this.memory.dropped }) + '\n' : '';
     for (const m of this.memory.stream()) body += JSON.stringify({ k: m.key, t: m.topic, p: m.payload }) + '\n';
-    writeSync(fd, body);
-    fsyncSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      const written = writeSync(fd, body);
+      if (written < Buffer.byteLength(body)) throw Object.assign(new Error(`short write (${written} of ${Buffer.byteLength(body)} bytes)`), { code: 'ENOSPC' });
+      fsyncSync(fd);
+    } catch (err) {
+      // a half-written copy must not hold on to the space that is missing
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
     closeSync(fd);
     renameSync(tmp, this.path);
     // the rename itself is only durable once the folder is
@@ -165,8 +238,16 @@ export class DiskStore implements MessageStore {
   }
 
   private compact(): void {
+    if (this.fd === undefined) return;
     this.sync();
+    if (this.fd === undefined) return;
     closeSync(this.fd);
-    this.fd = this.rewrite();
+    this.fd = undefined;
+    try {
+      this.fd = this.rewrite();
+    } catch (err) {
+      if (!isUnwritable(err)) throw err;
+      this.toMemory(err as Error);
+    }
   }
 }

@@ -20,8 +20,8 @@ Images and masks: ``test/good/NNN.png`` are exactly the benchmark's good test im
 benchmark seed (``--benchmark-seed``; byte-identical to what ``models.benchmark.build`` writes); defective image j is
 good test image j with one unseen defect painted into it (kinds in turn), so defects sit on the same normal
 images the benchmark tests with. The folder has no ``train/`` on purpose: this set is for testing only — never
-train on it, select models or tune recipes on it, or calibrate thresholds on it (``benchmark.json`` says so, and a
-training run refuses it, for it has no ``<class>/train/good``).
+train on it, select models or tune recipes on it, or calibrate thresholds on it (``benchmark.json`` says so, and
+training and calibration refuse it: models.uniad.data.refuse_test_only).
 
 A fixed seed gives byte-identical files; each image has its own random stream keyed by (seed, 'unseen', class,
 kind, index), independent of the benchmark's streams and of which classes are built.

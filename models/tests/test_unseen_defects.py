@@ -13,7 +13,8 @@ from models.benchmark import unseen_defects
 from models.benchmark.build import CLASSES, build as build_benchmark, render_item
 from models.benchmark.defects import DEFECT_KINDS
 from models.benchmark.unseen_defects import MIN_CONTRAST, UNSEEN_KINDS, build, main
-from models.uniad.data import discover_classes
+from models.uniad.data import DataLayoutError, discover_classes, train_records
+from models.uniad.evaluate import calibrate
 
 SUBSET = ['coffee', 'washer', 'label']
 GOOD, BAD = 2, len(UNSEEN_KINDS)  # one defect of each kind a class
@@ -86,6 +87,10 @@ def test_should_follow_the_mvtec_layout_without_a_train_split(unseen):
         assert json.load(f)['generator'] == 'models.benchmark.unseen_defects'
     with pytest.raises(FileNotFoundError, match='train/good'):
         discover_classes(out)  # training finds no class in it
+    with pytest.raises(DataLayoutError, match='test-only set'):
+        train_records(out, SUBSET)
+    with pytest.raises(DataLayoutError, match='test-only set.*calibrate'):
+        calibrate(None, out, SUBSET, split='test-good')  # refused before the model is touched
 
 
 @pytest.mark.parametrize('kind', UNSEEN_KINDS)

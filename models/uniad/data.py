@@ -9,6 +9,7 @@ letterboxed to the model's input (letterbox.py), as the runtime's cameras delive
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
@@ -83,8 +84,22 @@ def _resolve(root: str, classes: Optional[Sequence[str]]) -> List[str]:
     return list(classes) if classes else discover_classes(root)
 
 
+def refuse_test_only(root: str, use: str) -> None:
+    """Raises DataLayoutError when ``root`` is a test-only set (its benchmark.json says so, as the unseen-defect set's
+    does): training or calibrating on it would leak the test into the model. ``use`` names what was attempted."""
+    summary = os.path.join(root, "benchmark.json")
+    if not os.path.isfile(summary):
+        return
+    with open(summary) as f:
+        note = str(json.load(f).get("use", ""))
+    if note.startswith("testing only"):
+        raise DataLayoutError(f"{root!r} is a test-only set ({note}); {use} on a benchmark build or held-out normal "
+                              f"images instead")
+
+
 def train_records(root: str, classes: Optional[Sequence[str]] = None) -> List[ImageRecord]:
     """All ``train/good`` images of ``classes`` (default: every class)."""
+    refuse_test_only(root, "train")
     return [ImageRecord(p, c, 0) for c in _resolve(root, classes)
             for p in _images(os.path.join(root, c, "train", "good"))]
 
@@ -151,5 +166,5 @@ def summarize(records: Sequence[ImageRecord]) -> Dict[str, int]:
     return counts
 
 
-__all__ = ["ImageRecord", "ImageDataset", "DataLayoutError", "discover_classes", "train_records", "test_records", "load_image",
+__all__ = ["ImageRecord", "ImageDataset", "DataLayoutError", "discover_classes", "refuse_test_only", "train_records", "test_records", "load_image",
            "load_mask", "summarize", "IMAGE_EXTENSIONS"]

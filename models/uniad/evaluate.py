@@ -19,7 +19,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from .data import ImageDataset, ImageRecord, load_mask, test_records, train_records
+from .data import ImageDataset, ImageRecord, load_mask, refuse_test_only, test_records, train_records
 from .features import cached_features
 from .metrics import auroc
 from .model import UniAD
@@ -126,6 +126,7 @@ def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = N
     """
     if default_rule not in DEFAULT_RULES:
         raise ValueError(f"default_rule {default_rule!r} must be one of {DEFAULT_RULES}")
+    refuse_test_only(data_root, "calibrate")
     if split == "train":
         records = train_records(data_root, classes)
     elif split == "test-good":

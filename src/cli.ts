@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { calibrateCommand } from './calibrate/command.js';
+import { evidenceCommand } from './evidence-command.js';
 import { loadConfig, type Config } from './config.js';
 import { demoConfig, demoFiles } from './demo.js';
 import { evaluateModel } from './evaluation/command.js';
@@ -29,6 +30,8 @@ Usage:
                      [--write-sidecar [--ci]] [--threads N]
                                    image and pixel AUROC of the model on built test folders, and the demo line's
                                    part recall, through the runtime
+  uniad-edge evidence ID [--config FILE | --state-dir DIR]
+                                   the archived frame, heatmap and verdict of a reject (state folder's archive/)
   uniad-edge calibrate --model M --images DIR [--defects DIR] --target-false-reject R --out FILE
                                    thresholds per product (and camera) for a false-reject rate R on normal
                                    images, with a markdown report and score plots next to FILE
@@ -98,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
         'target-false-reject': { type: 'string' },
         providers: { type: 'string' },
         line: { type: 'string' },
+        'state-dir': { type: 'string' },
         out: { type: 'string' },
         threads: { type: 'string' },
         'write-sidecar': { type: 'boolean', default: false },
@@ -125,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'evaluate') return evaluateCommand(values);
   if (command === 'doctor') return runDoctor(values.config, values.root);
   if (command === 'calibrate') return calibrateCommand(values);
+  if (command === 'evidence') return evidenceCommand(positionals[1], values);
   let lock: StateLock | undefined;
   try {
     let cfg: Config;
@@ -150,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(usage);
         return 2;
       default:
-        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo, evaluate or calibrate)`);
+        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo, evaluate, calibrate or evidence)`);
     }
     const logger = loggerAt(values['log-level'], cfg.log.level);
     exitOnUnhandled(logger);

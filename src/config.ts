@@ -180,6 +180,17 @@ export const configSchema = z
     mqtt,
     embeddedBroker: embedded,
     log: z.object({ level: z.enum(logLevels).default('info') }).strict().default({}),
+    /** Evidence of rejects under `archive/` of the state folder (src/sinks/evidence/archive.ts). */
+    archive: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxMegabytes: range(1, 1_000_000, ' MB', 'the oldest evidence is deleted past it').default(1024),
+        maxAgeDays: range(0.001, 3650, ' days', 'older evidence is deleted').default(30),
+        /** Keep 1 in N good frames (frame + verdict) as a sample of what passed; 0 = none. */
+        goodSampleEvery: range(0, 1_000_000, ' frames', 'keeps one good frame in N per camera; 0 keeps none', true).default(0),
+      })
+      .strict()
+      .default({}),
     dashboard: z
       .object({
         enabled: z.boolean().default(true),

@@ -10,6 +10,7 @@ import { cameraFrames } from './service/camera-frames.js';
 import { checkedModel } from './service/check-only.js';
 import { startDashboardFor } from './service/dashboard.js';
 import { flowControl } from './service/flow-control.js';
+import { openArchive } from './service/archive.js';
 import { runInspection } from './service/inspection.js';
 import { LineControl } from './service/line-control.js';
 import { modelOpener, superviseModel, watchModelOutput } from './service/model.js';
@@ -70,6 +71,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const runId = startedAt.toString(36);
   const flow = flowControl(cfg.cameras);
   const cameras = cameraFrames(cfg.cameras, { ...engine.sidecar.input, flow, logger, onCameraEvent: opts.onCameraEvent });
+  const archive = openArchive(cfg, logger);
   // Stamped as they leave the cameras: a recipe or threshold change applies from the next captured frame.
   const frames$ = cameras.frames$.pipe(map((frame) => control.stamp(frame)));
   const inspection = runInspection(frames$, live, {
@@ -77,7 +79,10 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     thresholdFor: (frame, model) => control.thresholdFor(frame, model),
     flow,
     runId,
-    publish: (d) => mqtt.publish(d),
+    publish: (d) => {
+      mqtt.publish(d);
+      archive?.record(d);
+    },
     onDecision: opts.onDecision,
     onScored: (f, bad) => output.observe(f, bad),
     logger,
@@ -89,12 +94,13 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     (stopping ??= (async () => {
       logger.info('stopping', { reason });
       await inspection.finish(cfg.model.deadlineMs + 5000);
+      await archive?.flush();
       await mqtt.close();
       await live.close();
       await dashboard?.close();
       await broker?.close();
       const { frames, decisions } = inspection.counts();
-      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts() });
+      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts(), evidence: archive?.stats() });
     })());
 
   const reload = configReloader(cfg.model.path, { live, control, logger, stopping: () => stopping !== undefined });

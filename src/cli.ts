@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { calibrateCommand } from './calibrate/command.js';
 import { evidenceCommand } from './evidence-command.js';
+import { shadowReportCommand } from './shadow-report-command.js';
 import { loadConfig, type Config } from './config.js';
 import { demoConfig, demoFiles } from './demo.js';
 import { evaluateModel } from './evaluation/command.js';
@@ -32,6 +33,9 @@ Usage:
                                    part recall, through the runtime
   uniad-edge evidence ID [--config FILE | --state-dir DIR]
                                    the archived frame, heatmap and verdict of a reject (state folder's archive/)
+  uniad-edge shadow-report [--config FILE | --state-dir DIR]
+                                   the shadow model against the live one: agreement, score correlation, rejects
+                                   it would add or drop (also retained on <prefix>/shadow/<node>)
   uniad-edge calibrate --model M --images DIR [--defects DIR] --target-false-reject R --out FILE
                                    thresholds per product (and camera) for a false-reject rate R on normal
                                    images, with a markdown report and score plots next to FILE
@@ -130,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'doctor') return runDoctor(values.config, values.root);
   if (command === 'calibrate') return calibrateCommand(values);
   if (command === 'evidence') return evidenceCommand(positionals[1], values);
+  if (command === 'shadow-report') return shadowReportCommand(values);
   let lock: StateLock | undefined;
   try {
     let cfg: Config;
@@ -155,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(usage);
         return 2;
       default:
-        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo, evaluate, calibrate or evidence)`);
+        throw uniadError('USAGE', `unknown command "${command}" (use run, check, doctor, demo, evaluate, calibrate, evidence or shadow-report)`);
     }
     const logger = loggerAt(values['log-level'], cfg.log.level);
     exitOnUnhandled(logger);

@@ -180,6 +180,17 @@ export const configSchema = z
     mqtt,
     embeddedBroker: embedded,
     log: z.object({ level: z.enum(logLevels).default('info') }).strict().default({}),
+    /** A candidate model run beside the live one on the same frames, only when the line is idle; never acted on. */
+    shadow: z
+      .object({
+        path: z.string().min(1),
+        providers: z.array(z.enum(providerNames)).nonempty().default(['tensorrt', 'cuda', 'cpu']),
+        threads: range(0, 1024, '', "onnxruntime's intra-op threads; 0 = its default", true).default(0),
+        /** Seconds between retained summaries on <prefix>/shadow/<node> (and the state folder's shadow-report.json). */
+        summarySeconds: range(1, 86_400, ' s', 'how often the comparison is published').default(10),
+      })
+      .strict()
+      .optional(),
     /** Evidence of rejects under `archive/` of the state folder (src/sinks/evidence/archive.ts). */
     archive: z
       .object({
@@ -265,6 +276,7 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     stateDir,
     cameras,
     model: { ...cfg.model, path: abs(cfg.model.path)!, thresholdsFile: abs(cfg.model.thresholdsFile) },
+    shadow: cfg.shadow && { ...cfg.shadow, path: abs(cfg.shadow.path)! },
     mqtt: {
       ...cfg.mqtt,
       ca: abs(cfg.mqtt.ca),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 /**
  * tsx's loader (`--import`) and API (`register()`) as absolute URLs. A bare `tsx` would be resolved against the
@@ -25,4 +26,16 @@ export function entryPoint(fromUrl: string, relative: string): { file: string; e
   const fromTs = fromUrl.endsWith('.ts');
   const url = new URL(relative.replace(/\.js$/, fromTs ? '.ts' : '.js'), fromUrl);
   return { file: fileURLToPath(url), execArgv: fromTs ? ['--import', tsxUrls().loader] : [] };
+}
+
+/**
+ * Starts a worker thread from compiled `.js`, or from `.ts` sources (tests, tsx). For the latter, `execArgv: ['--import',
+ * 'tsx']` is not enough on Node 20 (the worker still refuses ".ts"), so a bootstrap registers tsx inside the worker
+ * before importing the entry.
+ */
+export function startWorkerThread(fromUrl: string, relative: string, workerData: unknown): Worker {
+  const { file, execArgv } = entryPoint(fromUrl, relative);
+  if (execArgv.length === 0) return new Worker(file, { workerData });
+  const bootstrap = `import(${JSON.stringify(tsxUrls().api)}).then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
 }

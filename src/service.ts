@@ -15,6 +15,7 @@ import { runInspection } from './service/inspection.js';
 import { LineControl } from './service/line-control.js';
 import { modelOpener, superviseModel, watchModelOutput } from './service/model.js';
 import { configReloader } from './service/reload.js';
+import { startShadow } from './service/shadow.js';
 import { openSink } from './service/sink.js';
 import { warnUncalibratedProducts } from './service/thresholds.js';
 import { statePaths } from './state-dir.js';
@@ -72,6 +73,11 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const flow = flowControl(cfg.cameras);
   const cameras = cameraFrames(cfg.cameras, { ...engine.sidecar.input, flow, logger, onCameraEvent: opts.onCameraEvent });
   const archive = openArchive(cfg, logger);
+  // A candidate that does not load must not stop the inspection of parts: the line runs without it.
+  const shadow = await startShadow(cfg, { modelId: live.modelId, input: engine.sidecar.input }, mqtt, (f, m) => control.thresholdFor(f, m), runId, logger).catch((err: Error) => {
+    logger.error('shadow model not started; the line runs without it', { model: cfg.shadow?.path, error: err.message });
+    return undefined;
+  });
   // Stamped as they leave the cameras: a recipe or threshold change applies from the next captured frame.
   const frames$ = cameras.frames$.pipe(map((frame) => control.stamp(frame)));
   const inspection = runInspection(frames$, live, {
@@ -82,7 +88,9 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     publish: (d) => {
       mqtt.publish(d);
       archive?.record(d);
+      shadow?.runner.offer(d);
     },
+    onIdle: (idle) => shadow?.runner.setLiveIdle(idle),
     onDecision: opts.onDecision,
     onScored: (f, bad) => output.observe(f, bad),
     logger,
@@ -94,7 +102,8 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     (stopping ??= (async () => {
       logger.info('stopping', { reason });
       await inspection.finish(cfg.model.deadlineMs + 5000);
-      await archive?.flush();
+      await archive?.close();
+      await shadow?.close();
       await mqtt.close();
       await live.close();
       await dashboard?.close();

@@ -43,6 +43,8 @@ export interface StatePaths {
   readonly engineCache: string;
   /** Thresholds changed at run time over MQTT, kept across restarts. */
   readonly liveThresholds: string;
+  /** The shadow model's latest comparison with the live one (`uniad-edge shadow-report`). */
+  readonly shadowReport: string;
 }
 
 export function statePaths(stateDir: string): StatePaths {
@@ -54,5 +56,6 @@ export function statePaths(stateDir: string): StatePaths {
     archive: join(stateDir, 'archive'),
     engineCache: join(stateDir, 'engine-cache'),
     liveThresholds: join(stateDir, 'live-thresholds.json'),
+    shadowReport: join(stateDir, 'shadow-report.json'),
   };
 }

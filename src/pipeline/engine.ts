@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { entryPoint, tsxUrls } from '../entry.js';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../entry.js';
 import { UniadError, uniadError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { Frame, Inference, Logger, ModelSidecar, ProviderName } from '../types.js';
@@ -33,16 +32,9 @@ interface Pending {
   reject(err: Error): void;
 }
 
-/**
- * Starts infer-worker from compiled `.js`, or from `.ts` sources (tests, tsx). For the latter, `execArgv: ['--import',
- * 'tsx']` is not enough on Node 20 (the worker still refuses ".ts"), so a bootstrap registers tsx inside the worker
- * before importing the entry.
- */
+/** Starts infer-worker (entry.ts `startWorkerThread`: from `.js`, or from `.ts` sources through tsx). */
 function startWorker(init: WorkerInit): Worker {
-  const { file, execArgv } = entryPoint(import.meta.url, './infer-worker.js');
-  if (execArgv.length === 0) return new Worker(file, { workerData: init });
-  const bootstrap = `import(${JSON.stringify(tsxUrls().api)}).then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return startWorkerThread(import.meta.url, './infer-worker.js', init);
 }
 
 const revive = (e: SerializedError) => (e.code ? new UniadError(e.code, e.message) : uniadError('INFERENCE', e.message));

@@ -36,6 +36,8 @@ export interface InspectOptions {
   readonly overloadFor?: (camera: string) => OverloadPolicy;
   /** Every frame the model scored, with what is not finite in its output (undefined: all finite). */
   readonly onScored?: (frame: Frame, nonFinite: string | undefined) => void;
+  /** After every change: true when no frame waits and no run is in flight (a shadow model may use the time). */
+  readonly onIdle?: (idle: boolean) => void;
   /** Frames waiting per camera after every change of the queue (cameras with none are absent): for back-pressure. */
   readonly onBacklog?: (waiting: ReadonlyMap<string, number>) => void;
   /** Epoch ms, the clock of `Frame.capturedAt`. */
@@ -155,6 +157,7 @@ export function inspect(engine: Scorer, options: InspectOptions): OperatorFuncti
         queue = kept;
         failed(shed, 'deadline');
         if (options.onBacklog) options.onBacklog(countByCamera(queue));
+        options.onIdle?.(!running && queue.length === 0);
         armSweep();
         if (running || queue.length > 0 || !sourceDone) return;
         if (sourceError !== null) subscriber.error(sourceError.error);

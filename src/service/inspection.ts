@@ -15,6 +15,8 @@ export interface InspectionOptions {
   /** Every decision, in order: the sink's publish first, then the caller's observer. */
   readonly publish: (decision: Decision) => void;
   readonly onDecision?: (decision: Decision) => void;
+  /** Whether the live pipeline is idle, after every change (the shadow model runs only then). */
+  readonly onIdle?: (idle: boolean) => void;
   /** Every frame the model scored, with what was not finite in its output. */
   readonly onScored?: (frame: Frame, nonFinite: string | undefined) => void;
   readonly logger: Logger;
@@ -54,6 +56,7 @@ export function runInspection(frames$: Observable<Frame>, scorer: Scorer, opts: 
         maxQueuedPerCamera: queuedFramesPerCamera,
         overloadFor: opts.flow.overloadFor,
         onBacklog: opts.flow.onBacklog,
+        onIdle: opts.onIdle,
         onScored: opts.onScored,
         logger,
       }),

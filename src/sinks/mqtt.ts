@@ -16,7 +16,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { uniadError } from '../errors.js';
-import type { Decision, Logger } from '../types.js';
+import type { Decision, Logger, Verdict } from '../types.js';
 import { connectOptions, type BrokerLogin, type ProtocolVersion } from './connect-options.js';
 import { renderHeatmap } from './heatmap.js';
 import type { DeadLetters } from './outbox/dead-letter.js';
@@ -27,7 +27,7 @@ import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type No
 import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
 import { StatusCauses } from './status-causes.js';
-import { commandFilters, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
+import { commandFilters, shadowVerdictTopic, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
 
 /** What the sink takes of the `mqtt` config section. */
 export interface MqttSinkSettings extends BrokerLogin {
@@ -215,6 +215,11 @@ export class MqttSink {
     this.client.on('message', (topic, payload) => handler(topic, payload));
     this.client.on('connect', () => void subscribe());
     if (this.client.connected) void subscribe();
+  }
+
+  /** A shadow model's verdict, QoS 1, only while connected: it is never acted on, so it is not queued. */
+  publishShadow(v: Verdict): void {
+    if (this.client.connected) this.client.publish(shadowVerdictTopic(this.prefix, v.line, v.camera), verdictPayload(v), { qos: 1 });
   }
 
   /** Publishes a retained QoS 1 message now if connected, and again after every reconnect (the latest per topic). */

@@ -5,17 +5,18 @@
  *
  *   archive/<YYYY-MM-DD>/<verdict id, ":" as "+">/verdict.json, frame.png, heatmap.png
  *
- * Writes run one at a time off the decision path (PNG encoding and file writes after the verdict is published);
- * at most `maxPending` wait, beyond that an entry is dropped and counted (never a frame held back for it).
+ * PNG encoding and file writes run in a worker thread (writer-worker.ts), off the decision path; at most
+ * `maxPending` wait, beyond that an entry is dropped and counted (never a frame held back for it).
  * The oldest entries are deleted past `maxBytes` or `maxAgeMs` (retention.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../entry.js';
 import type { Decision, Logger } from '../../types.js';
-import { renderHeatmap } from '../heatmap.js';
 import { toDelete, type EvidenceEntry, type RetentionLimits } from './retention.js';
+import type { WriteJob, WriteResult } from './writer-worker.js';
 
 export interface ArchiveOptions extends RetentionLimits {
   readonly dir: string;
@@ -37,17 +38,6 @@ export interface ArchiveStats {
 export const entryName = (id: string): string => id.replaceAll(':', '+');
 
 const day = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
-
-function framePng(frame: Decision['frame']): Buffer {
-  const png = new PNG({ width: frame.width, height: frame.height });
-  for (let i = 0, o = 0; i < frame.width * frame.height * 3; i += 3, o += 4) {
-    png.data[o] = frame.pixels[i]!;
-    png.data[o + 1] = frame.pixels[i + 1]!;
-    png.data[o + 2] = frame.pixels[i + 2]!;
-    png.data[o + 3] = 255;
-  }
-  return PNG.sync.write(png);
-}
 
 /** The evidence folder of verdict `id` under `archiveDir`, newest day first; undefined when there is none. */
 export function findEvidence(archiveDir: string, id: string): string | undefined {
@@ -78,8 +68,12 @@ function scan(archiveDir: string): EvidenceEntry[] {
 
 export class EvidenceArchive {
   private entries: EvidenceEntry[];
-  private chain: Promise<void> = Promise.resolve();
-  private pending = 0;
+  private readonly worker: Worker;
+  /** Written jobs waiting for the worker's answer: seq → folder. */
+  private readonly pending = new Map<number, string>();
+  private nextSeq = 0;
+  private idle: (() => void)[] = [];
+  private pruning: Promise<void> = Promise.resolve();
   private readonly okSeen = new Map<string, number>();
   private readonly counts = { archived: 0, dropped: 0, deleted: 0 };
   private readonly now: () => number;
@@ -87,15 +81,19 @@ export class EvidenceArchive {
   constructor(private readonly opts: ArchiveOptions) {
     this.now = opts.now ?? Date.now;
     this.entries = scan(opts.dir);
+    this.worker = startWorkerThread(import.meta.url, './writer-worker.js', undefined);
+    this.worker.unref();
+    this.worker.on('message', (r: WriteResult) => this.written(r));
+    this.worker.on('error', (err) => opts.logger.error('evidence writer failed', { error: err.message }));
   }
 
   stats(): ArchiveStats {
     return { ...this.counts, bytes: this.entries.reduce((s, e) => s + e.bytes, 0) };
   }
 
-  /** Keeps the evidence this decision calls for, if any. Never blocks: the write is queued. */
+  /** Keeps the evidence this decision calls for, if any. Never blocks: encoding and writing run in a worker. */
   record(decision: Decision): void {
-    const { verdict, inference } = decision;
+    const { verdict, inference, frame } = decision;
     let kind: 'anomaly' | 'fail-safe' | 'sample' | undefined;
     if (verdict.reject) kind = verdict.reason === 'anomaly' ? 'anomaly' : 'fail-safe';
     else if (verdict.reason === 'ok' && this.opts.goodSampleEvery > 0) {
@@ -104,38 +102,49 @@ export class EvidenceArchive {
       if (n % this.opts.goodSampleEvery === 0) kind = 'sample';
     }
     if (kind === undefined) return;
-    if (this.pending >= (this.opts.maxPending ?? 256)) {
-      this.counts.dropped++;
-      this.opts.logger.warn('evidence not archived: too many writes waiting (is the state folder\'s disk slow or full?)', { id: verdict.id, dropped: this.counts.dropped });
+    if (this.pending.size >= (this.opts.maxPending ?? 64)) {
+      // Logged at the first and every 100th, not for each: an overload can drop thousands.
+      if (this.counts.dropped++ % 100 === 0) this.opts.logger.warn("evidence not archived: too many writes waiting (overload, or the state folder's disk is slow or full)", { id: verdict.id, dropped: this.counts.dropped });
       return;
     }
-    this.pending++;
-    this.chain = this.chain
-      .then(() => this.write(decision, kind === 'anomaly' && inference !== undefined))
-      .catch((err: Error) => {
-        this.counts.dropped++;
-        this.opts.logger.error('evidence not archived', { id: verdict.id, dir: this.opts.dir, error: err.message });
-      })
-      .finally(() => this.pending--);
-  }
-
-  /** Resolves once every queued write is done. */
-  flush(): Promise<void> {
-    return this.chain;
-  }
-
-  private async write({ verdict, frame, inference }: Decision, withHeatmap: boolean): Promise<void> {
+    const seq = this.nextSeq++;
     const dir = join(this.opts.dir, day(verdict.capturedAt), entryName(verdict.id));
-    await mkdir(dir, { recursive: true });
-    const files: [string, Buffer | string][] = [
-      ['verdict.json', `${JSON.stringify(verdict, null, 2)}\n`],
-      ['frame.png', framePng(frame)],
-    ];
-    if (withHeatmap && inference) files.push(['heatmap.png', renderHeatmap({ map: inference.anomalyMap, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: verdict.threshold, frame })]);
-    for (const [name, data] of files) await writeFile(join(dir, name), data);
-    this.entries.push({ dir, bytes: files.reduce((s, [, d]) => s + Buffer.byteLength(d), 0), at: this.now() });
-    this.counts.archived++;
-    await this.prune();
+    // Copies: the frame and the map belong to the pipeline; the copies are moved to the worker.
+    const pixels = frame.pixels.slice().buffer as ArrayBuffer;
+    const heatmap = kind === 'anomaly' && inference !== undefined ? { map: inference.anomalyMap.slice().buffer as ArrayBuffer, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: verdict.threshold } : undefined;
+    const job: WriteJob = { seq, dir, verdictJson: `${JSON.stringify(verdict, null, 2)}\n`, width: frame.width, height: frame.height, pixels, ...(heatmap ? { heatmap } : {}) };
+    this.pending.set(seq, dir);
+    this.worker.postMessage(job, heatmap ? [pixels, heatmap.map] : [pixels]);
+  }
+
+  /** Resolves once every recorded entry is written (and the archive pruned). */
+  async flush(): Promise<void> {
+    if (this.pending.size > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.pruning;
+  }
+
+  /** Writes what is recorded, then ends the writer. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.worker.terminate();
+  }
+
+  private written(r: WriteResult): void {
+    const dir = this.pending.get(r.seq);
+    this.pending.delete(r.seq);
+    if ('error' in r) {
+      this.counts.dropped++;
+      this.opts.logger.error('evidence not archived', { dir, error: r.error });
+    } else if (dir !== undefined) {
+      this.entries.push({ dir, bytes: r.bytes, at: this.now() });
+      this.counts.archived++;
+      this.pruning = this.pruning.then(() => this.prune());
+    }
+    if (this.pending.size === 0) {
+      const waiting = this.idle;
+      this.idle = [];
+      void this.pruning.then(() => waiting.forEach((w) => w()));
+    }
   }
 
   private async prune(): Promise<void> {

@@ -1,0 +1,57 @@
+/**
+ * Worker-thread entry that encodes and writes evidence (archive.ts): PNG encoding of a frame and a heatmap takes
+ * tens of milliseconds, which on the main thread would hold back capture, batching and MQTT under a burst of rejects.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { PNG } from 'pngjs';
+import { renderHeatmap } from '../heatmap.js';
+
+export interface WriteJob {
+  readonly seq: number;
+  readonly dir: string;
+  readonly verdictJson: string;
+  readonly width: number;
+  readonly height: number;
+  /** RGB, tightly packed; transferred. */
+  readonly pixels: ArrayBuffer;
+  readonly heatmap?: { readonly map: ArrayBuffer; readonly mapWidth: number; readonly mapHeight: number; readonly threshold: number };
+}
+
+export type WriteResult = { readonly seq: number; readonly bytes: number } | { readonly seq: number; readonly error: string };
+
+const port = parentPort!;
+
+function framePng(width: number, height: number, pixels: Uint8Array): Buffer {
+  const png = new PNG({ width, height });
+  for (let i = 0, o = 0; i < width * height * 3; i += 3, o += 4) {
+    png.data[o] = pixels[i]!;
+    png.data[o + 1] = pixels[i + 1]!;
+    png.data[o + 2] = pixels[i + 2]!;
+    png.data[o + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (job: WriteJob) => {
+  queue = queue.then(async () => {
+    try {
+      const pixels = new Uint8Array(job.pixels);
+      const files: [string, Buffer | string][] = [
+        ['verdict.json', job.verdictJson],
+        ['frame.png', framePng(job.width, job.height, pixels)],
+      ];
+      if (job.heatmap) {
+        const { map, mapWidth, mapHeight, threshold } = job.heatmap;
+        files.push(['heatmap.png', renderHeatmap({ map: new Float32Array(map), mapWidth, mapHeight, threshold, frame: { width: job.width, height: job.height, pixels } })]);
+      }
+      await mkdir(job.dir, { recursive: true });
+      for (const [name, data] of files) await writeFile(join(job.dir, name), data);
+      port.postMessage({ seq: job.seq, bytes: files.reduce((s, [, d]) => s + Buffer.byteLength(d), 0) } satisfies WriteResult);
+    } catch (err) {
+      port.postMessage({ seq: job.seq, error: (err as Error).message } satisfies WriteResult);
+    }
+  });
+});

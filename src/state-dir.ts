@@ -43,6 +43,8 @@ export interface StatePaths {
   readonly engineCache: string;
   /** Thresholds changed at run time over MQTT, kept across restarts. */
   readonly liveThresholds: string;
+  /** The product each line's recipe selected over MQTT, kept across restarts (an embedded broker forgets retained messages). */
+  readonly recipes: string;
   /** The shadow model's latest comparison with the live one (`uniad-edge shadow-report`). */
   readonly shadowReport: string;
 }
@@ -56,6 +58,7 @@ export function statePaths(stateDir: string): StatePaths {
     archive: join(stateDir, 'archive'),
     engineCache: join(stateDir, 'engine-cache'),
     liveThresholds: join(stateDir, 'live-thresholds.json'),
+    recipes: join(stateDir, 'recipes.json'),
     shadowReport: join(stateDir, 'shadow-report.json'),
   };
 }

@@ -59,7 +59,14 @@ export class SettingsSnapshot {
 export class LineSettings {
   private snapshot: SettingsSnapshot;
 
-  constructor(cameras: readonly CameraSetting[], file: ThresholdsFile | undefined, live: readonly LiveThreshold[], private readonly persist: (sets: readonly LiveThreshold[]) => void, configModel?: string) {
+  constructor(
+    cameras: readonly CameraSetting[],
+    file: ThresholdsFile | undefined,
+    live: readonly LiveThreshold[],
+    private readonly persist: (sets: readonly LiveThreshold[]) => void,
+    configModel?: string,
+    private readonly persistRecipes: (recipes: ReadonlyMap<string, string>) => void = () => undefined,
+  ) {
     this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, live, new Map(), configModel);
   }
 
@@ -90,7 +97,9 @@ export class LineSettings {
     if (cameras.length === 0) return { ok: false, why: `no camera on line "${line}" (lines: ${[...new Set([...s.cameras.values()].map((c) => c.line))].join(', ')})` };
     const known = s.knownProducts(model);
     if (!known.has(product)) return { ok: false, why: `unknown product "${product}": the model ${model.id} knows ${[...known].sort().join(', ')} (calibrate the product, or add it to a camera in the config)` };
-    this.snapshot = new SettingsSnapshot(s.cameras, s.file, s.live, new Map([...s.recipes, [line, product]]), s.configModel);
+    const recipes = new Map([...s.recipes, [line, product]]);
+    this.persistRecipes(recipes);
+    this.snapshot = new SettingsSnapshot(s.cameras, s.file, s.live, recipes, s.configModel);
     return { ok: true, cameras };
   }
 

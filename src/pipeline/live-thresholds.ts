@@ -1,5 +1,6 @@
 /**
- * Thresholds set at run time over MQTT, kept in the state folder (`live-thresholds.json`) so they survive a restart.
+ * Thresholds set at run time over MQTT, kept in the state folder (`live-thresholds.json`) so they survive a restart;
+ * and the recipes (`recipes.json`), which an embedded broker's retained message would not survive.
  * Written whole to a temporary file and renamed over the old one: a crash mid-write leaves the old file, never half
  * of one.
  */
@@ -57,8 +58,35 @@ export function loadLiveThresholds(path: string, logger: Logger): LiveThreshold[
 }
 
 export function saveLiveThresholds(path: string, sets: readonly LiveThreshold[]): void {
+  writeJsonAtomic(path, { sets });
+}
+
+/** `doc` as JSON at `path`, whole or not at all: written to a temporary file, then renamed over the old one. */
+export function writeJsonAtomic(path: string, doc: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ sets }, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
   renameSync(tmp, path);
+}
+
+/** Line → product of the recipes kept at `path` (recipes.json); none when there is no file or it is not valid. */
+export function loadRecipes(path: string, logger: Logger): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return new Map();
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const parsed = z.object({ recipes: z.record(z.string().min(1)) }).safeParse(doc);
+  if (!parsed.success) {
+    logger.error('recipes not restored: the file is not valid (send the recipe again)', { path });
+    return new Map();
+  }
+  return new Map(Object.entries(parsed.data.recipes));
 }

@@ -8,7 +8,7 @@
  */
 import type { CameraConfig, Config } from '../config.js';
 import { LineSettings, type CameraSetting, type SettingsSnapshot } from '../pipeline/line-settings.js';
-import { loadLiveThresholds, saveLiveThresholds } from '../pipeline/live-thresholds.js';
+import { loadLiveThresholds, loadRecipes, saveLiveThresholds, writeJsonAtomic } from '../pipeline/live-thresholds.js';
 import type { ModelRef } from '../pipeline/threshold-sources.js';
 import { loadThresholdsFile } from '../pipeline/thresholds-file.js';
 import { parseCommandTopic, parseRecipe, parseThresholdSet } from '../sinks/commands.js';
@@ -51,10 +51,17 @@ export class LineControl {
   constructor(private readonly opts: LineControlOptions) {
     this.cfg = opts.cfg;
     this.now = opts.now ?? Date.now;
-    const path = statePaths(opts.cfg.stateDir).liveThresholds;
+    const paths = statePaths(opts.cfg.stateDir);
+    const path = paths.liveThresholds;
     const live = loadLiveThresholds(path, opts.logger);
-    this.settings = new LineSettings(cameraSettings(opts.cfg.cameras), thresholdsFileOf(opts.cfg), live, (sets) => saveLiveThresholds(path, sets), opts.model().id);
+    const persistRecipes = (recipes: ReadonlyMap<string, string>) => writeJsonAtomic(paths.recipes, { recipes: Object.fromEntries(recipes) });
+    this.settings = new LineSettings(cameraSettings(opts.cfg.cameras), thresholdsFileOf(opts.cfg), live, (sets) => saveLiveThresholds(path, sets), opts.model().id, persistRecipes);
     if (live.length > 0) opts.logger.info('live thresholds restored', { path, sets: live.length });
+    for (const [line, product] of loadRecipes(paths.recipes, opts.logger)) {
+      const restored = this.settings.setRecipe(line, product, opts.model());
+      if (restored.ok) opts.logger.info('recipe restored', { line, product, cameras: restored.cameras });
+      else opts.logger.warn('recipe not restored', { line, product, why: restored.why });
+    }
     this.checkFileModel();
   }
 
@@ -96,7 +103,12 @@ export class LineControl {
     }
     const p = parseRecipe(payload);
     if (!p.ok) return this.refused('recipe refused', { topic, why: p.why });
-    const outcome = this.settings.setRecipe(target.line, p.product, model);
+    let outcome;
+    try {
+      outcome = this.settings.setRecipe(target.line, p.product, model);
+    } catch (err) {
+      return this.refused('recipe refused', { topic, why: `it could not be kept for a restart: ${(err as Error).message} (make the state folder writable)` });
+    }
     if (!outcome.ok) return this.refused('recipe refused', { topic, why: outcome.why, by: p.by });
     logger.info('recipe changed', { line: target.line, product: p.product, cameras: outcome.cameras, by: p.by ?? '(not given)', sender: this.opts.verifiedSender && p.by !== undefined ? 'authenticated by the embedded broker' : 'as claimed by the client' });
     this.echo(outcome.cameras);

@@ -136,13 +136,19 @@ describe('line control over MQTT', () => {
     await sub.close();
     await service.stop('restart');
 
-    // A restart (a new embedded broker: no retained recipe) keeps the live threshold of camera a for bolt.
+    // A restart (a new embedded broker, which forgot the retained recipe) keeps the recipe and the live threshold of
+    // camera a for bolt, which is in force again once the recipe goes back to bolt.
     service = await startService(lineConfig(stateDir), { logger });
     sub = await subscribe(service.brokerUrl!, [`${prefix}/#`], { username: viewer.username, password: viewer.password });
     await verdictsWhere(sub, 'a', 3, () => true);
-    expect(verdictsOf(sub, 'a').every((v) => v.threshold === 1.5 && v.product === 'bolt')).toBe(true);
-    expect(lastEcho(sub, 'a')).toMatchObject({ threshold: 1.5, origin: 'live', by: 'op' });
+    expect(verdictsOf(sub, 'a').every((v) => v.product === 'nut' && v.threshold === 0.7)).toBe(true);
     expect(logs.some((l) => l.msg === 'live thresholds restored')).toBe(true);
+    expect(logs.find((l) => l.msg === 'recipe restored')).toMatchObject({ line: 'l', product: 'nut' });
+    const again = await mqtt.connectAsync(service.brokerUrl!, { protocolVersion: 4, username: op.username, password: op.password });
+    await again.publishAsync(`${prefix}/l/recipe`, '{"product": "bolt"}', { qos: 1, retain: true });
+    await verdictsWhere(sub, 'a', 3, (v) => v.product === 'bolt' && v.threshold === 1.5);
+    await expect.poll(() => lastEcho(sub!, 'a'), { timeout: 10_000 }).toMatchObject({ product: 'bolt', threshold: 1.5, origin: 'live', by: 'op' });
+    await again.endAsync();
   });
 });
 

@@ -41,6 +41,8 @@ const table = {
     `another uniad-edge (PID ${pid}) is running with this state folder (lock "${lock}"); stop it first (e.g. systemctl stop uniad-edge), or give this one its own stateDir`,
   QUEUE_DISK: (path: string, why: string) =>
     `mqtt offline queue: cannot write "${path}" (${why}); verdicts queue in memory only, lost if the service stops, until it can (free space on that disk; the queue goes back to disk by itself)`,
+  SOURCE_FRAMES_LOST: (camera: string, got: string, expected: string) =>
+    `camera ${camera}: the decoder delivered ${got} of the ${expected} frames its file holds; ${Number(expected) - Number(got)} parts were never inspected (the file is damaged: re-record or re-encode it)`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

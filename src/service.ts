@@ -10,6 +10,7 @@ import { cameraFrames } from './service/camera-frames.js';
 import { checkedModel } from './service/check-only.js';
 import { startDashboardFor } from './service/dashboard.js';
 import { flowControl } from './service/flow-control.js';
+import { frameLoss } from './service/frame-loss.js';
 import { openArchive } from './service/archive.js';
 import { runInspection } from './service/inspection.js';
 import { LineControl } from './service/line-control.js';
@@ -71,7 +72,16 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
 
   const runId = startedAt.toString(36);
   const flow = flowControl(cfg.cameras);
-  const cameras = cameraFrames(cfg.cameras, { ...engine.sidecar.input, flow, logger, onCameraEvent: opts.onCameraEvent });
+  const loss = frameLoss(causes);
+  const cameras = cameraFrames(cfg.cameras, {
+    ...engine.sidecar.input,
+    flow,
+    logger,
+    onCameraEvent: (event) => {
+      loss.onEvent(event);
+      opts.onCameraEvent?.(event);
+    },
+  });
   const archive = openArchive(cfg, logger);
   // A candidate that does not load must not stop the inspection of parts: the line runs without it.
   const shadow = await startShadow(cfg, { modelId: live.modelId, input: engine.sidecar.input }, mqtt, (f, m) => control.thresholdFor(f, m), runId, logger).catch((err: Error) => {
@@ -109,7 +119,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       await dashboard?.close();
       await broker?.close();
       const { frames, decisions } = inspection.counts();
-      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts(), evidence: archive?.stats() });
+      logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts(), framesLost: loss.counts(), evidence: archive?.stats() });
     })());
 
   const reload = configReloader(cfg.model.path, { live, control, logger, stopping: () => stopping !== undefined });
@@ -124,7 +134,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     brokerWsUrl: broker?.wsUrl,
     dashboardUrl: dashboard?.url,
     stopped,
-    counts: () => ({ ...inspection.counts(), mqtt: mqtt.stats(), inference: live.stats(), cameraRestarts: cameras.restarts(), nonFinite: output.counts() }),
+    counts: () => ({ ...inspection.counts(), mqtt: mqtt.stats(), inference: live.stats(), cameraRestarts: cameras.restarts(), nonFinite: output.counts(), framesLost: loss.counts() }),
     stop,
     reload,
   };

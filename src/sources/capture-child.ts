@@ -72,7 +72,9 @@ function pull(): void {
 }
 
 function onBus(message: BusMessage): void {
-  if (message.type === 'error') fail(`${message.message ?? 'unknown error'} (from ${message.name ?? message._src_element_name ?? 'pipeline'})`);
+  const from = message.name ?? message._src_element_name ?? 'pipeline';
+  if (message.type === 'error') fail(`${message.message ?? 'unknown error'} (from ${from})`);
+  else if (message.type === 'warning') process.send?.({ type: 'warning', message: `${message.message ?? 'unknown warning'} (from ${from})` } satisfies ChildMessage);
 }
 
 function start(launch: string | undefined): void {

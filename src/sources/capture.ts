@@ -13,6 +13,7 @@ import { launchString } from './launch.js';
 import { isNvmmSource, nvmmLaunchString } from './launch-nvmm.js';
 import { exitCodes } from './protocol.js';
 import { sourceHint } from './source-hint.js';
+import { videoSampleCount } from './mp4-samples.js';
 import { describeSource, type SourceSpec } from './uri.js';
 
 export interface CaptureOptions {
@@ -56,8 +57,15 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
   const source = describeSource(camera.spec);
   const log = { camera: camera.id, source };
 
+  // a file played frame by frame (not live, no fps cap) must deliver every frame its sample table lists
+  const everyFrame = camera.spec.kind === 'file' && !(opts.live ?? false) && camera.fps === undefined;
+  let expected: number | undefined | null = null;
+  const expectedFrames = () => (expected === null ? (expected = camera.spec.kind === 'file' ? videoSampleCount(camera.spec.path) : undefined) : expected);
+
   return new Observable<Frame>((subscriber) => {
     let seq = 0;
+    /** Frames of the running capture process (one pass over a file). */
+    let passFrames = 0;
     let attempt = 0;
     let unsubscribed = false;
     let proc: CaptureProcess | undefined;
@@ -91,6 +99,11 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
       proc = undefined;
       if (unsubscribed) return;
       if (code === exitCodes.endOfStream && camera.spec.kind === 'file') {
+        const want = everyFrame ? expectedFrames() : undefined;
+        if (want !== undefined && passFrames < want) {
+          report({ type: 'frames-lost', camera: camera.id, got: passFrames, expected: want });
+          logger.warn('camera source lost frames: the decoder delivered fewer than the file holds (damaged file?)', { ...log, got: passFrames, expected: want, lost: want - passFrames });
+        }
         report({ type: 'ended', camera: camera.id, loop: camera.loop });
         logger.info(camera.loop ? 'file source ended, playing it again' : 'file source ended', log);
         if (camera.loop) start();
@@ -118,6 +131,7 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
     };
 
     const start = () => {
+      passFrames = 0;
       const handle = spawnCaptureProcess(
         launch,
         {
@@ -125,6 +139,7 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
             if (unsubscribed) return;
             watchdog?.refresh();
             attempt = 0;
+            passFrames++;
             subscriber.next({ camera: camera.id, line: camera.line, product: camera.product, seq: seq++, capturedAt: Date.now(), width, height, pixels });
             if (!held && opts.gate?.isHeld(camera.id)) hold(handle);
           },
@@ -139,6 +154,10 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
                 // GStreamer's text ("Resource not found.") does not say which camera or URI it is about.
                 report({ type: 'error', camera: camera.id, message: `${message.message}; source ${source}` });
                 logger.error('camera pipeline error', { ...log, error: message.message, fix: sourceHint(camera.spec) });
+                break;
+              case 'warning':
+                report({ type: 'warning', camera: camera.id, message: message.message });
+                logger.warn('camera pipeline warning', { ...log, warning: message.message });
                 break;
               case 'caps':
                 logger.debug('camera caps', { ...log, width: message.width, height: message.height, format: message.format, framerate: message.framerate });

@@ -10,5 +10,9 @@ export type CameraEvent =
   | { readonly type: 'exited'; readonly camera: string; readonly code: number | null; readonly signal: string | null }
   /** The next capture process starts after `delayMs`; `attempt` counts restarts since frames last flowed. */
   | { readonly type: 'restarting'; readonly camera: string; readonly attempt: number; readonly delayMs: number }
+  /** The decoder delivered fewer frames than the file holds (a damaged file): `expected - got` parts never inspected. */
+  | { readonly type: 'frames-lost'; readonly camera: string; readonly got: number; readonly expected: number }
+  /** The pipeline warned (a decoder meeting bad data, a source dropping buffers); it goes on. */
+  | { readonly type: 'warning'; readonly camera: string; readonly message: string }
   /** A file source reached its end after its last frame; with `loop` it starts again, else the capture completes. */
   | { readonly type: 'ended'; readonly camera: string; readonly loop: boolean };

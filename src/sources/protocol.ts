@@ -14,6 +14,7 @@ export type ChildMessage =
   | { readonly type: 'started' }
   | { readonly type: 'caps'; readonly width: number; readonly height: number; readonly format: string; readonly framerate: string }
   | { readonly type: 'error'; readonly message: string }
+  | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'eos' };
 
 /** How the child ends; the parent decides on these, the messages only explain. */

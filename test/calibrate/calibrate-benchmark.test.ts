@@ -3,7 +3,8 @@
  * benchmark (docs/benchmark.md), then the shipped demo model on 400 OTHER normal washer images. Their false-reject
  * rate must lie inside the two-sided 99 % binomial interval of 5 % (10..32 of 400): too strict a threshold fails as
  * well as too loose. Seed 7, train split: images the demo model was not trained on (it saw seed 0, 100 a class).
- * About a minute of CPU: 800 images built, 800 scored.
+ * About a minute of CPU: 800 images built, 800 scored. The 10-minute limits are for a shared machine under heavy load
+ * (load average 13 on 2 cores: the build alone passed 3 minutes there); they are not a measure of anything.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
@@ -38,12 +39,12 @@ describe('calibrate on the benchmark, checked on held-back normal images', () =>
     for (const f of files.slice(0, perSplit)) symlinkSync(join(good, f), join(dir, 'calib/washer', f));
     held.push(...files.slice(perSplit).map((f) => join(good, f)));
     engine = await InferenceEngine.open({ modelPath: model, providers: ['cpu'] });
-  }, 180_000);
+  }, 600_000);
   afterAll(() => engine?.close());
 
   it('should set a threshold whose false-reject rate on 400 new normal images is inside the 99 % interval of 5 %', async () => {
     const out = join(dir, 'out/thresholds.json');
-    await promisify(execFile)(process.execPath, [bin, 'calibrate', '--model', model, '--images', join(dir, 'calib'), '--target-false-reject', String(target), '--out', out, '--providers', 'cpu'], { timeout: 170_000 });
+    await promisify(execFile)(process.execPath, [bin, 'calibrate', '--model', model, '--images', join(dir, 'calib'), '--target-false-reject', String(target), '--out', out, '--providers', 'cpu'], { timeout: 590_000 });
     const threshold = loadThresholdsFile(out).products['washer']!;
 
     const { width, height } = engine.sidecar.input;
@@ -57,5 +58,5 @@ describe('calibrate on the benchmark, checked on held-back normal images', () =>
     expect({ lo, hi }).toEqual({ lo: 10, hi: 32 });
     expect(rejected).toBeGreaterThanOrEqual(lo);
     expect(rejected).toBeLessThanOrEqual(hi);
-  }, 180_000);
+  }, 600_000);
 });

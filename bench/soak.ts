@@ -230,6 +230,27 @@ Faults other than a killed capture process are proven by the fault-injection tes
 slower than frames for a minute (RSS, deadline verdicts), inference worker dead or hung, model that cannot be
 reloaded (\`degraded\` status), bad config, models and sources, TLS with client certificates, secrets in logs.
 
+## Faults that must fail closed (issue 9)
+
+Each row is a fault test against real components (\`npx vitest run test/faults/<file>\`; numbers from the run that
+landed it, on the shared 2-core box). Where verdicts are involved an independent MQTT subscriber counts them by id.
+
+| fault | what the service does | test | seen |
+| --- | --- | --- | --- |
+| the model's score or anomaly map is NaN/Inf | an \`error\` verdict with the fail-safe decision (reject by default), never \`ok\`; the first of a run logged with camera and model; counted (\`nonFinite\`); \`degraded\` with \`NON_FINITE_OUTPUT\` naming the cameras while one has 3 in a row; \`check\` dry-runs the model (black, grey, white, noise frames) and refuses it (\`MODEL_NON_FINITE\`) | \`non-finite.test.ts\` | 22 of 22 dark frames \`error\`/reject at the subscriber, the bright camera scored beside it; \`check\` refused \`nan\`, \`nan-map\`, \`nan-dark\` |
+| \`mqtt.prefix\`, site, node, line or camera id breaks MQTT's topic rules (\`#\`, \`+\`, NUL, control character, empty level, leading \`/\`, \`$\`, over 65535 bytes) | refused at \`check\`/start, naming the field, the rule and the fix | \`topics.test.ts\` | 6 prefixes and 4 ids refused with their rule |
+| the broker refuses a queued message (too big for \`max_packet_size\`; a topic MQTT forbids) | after a drop the queue sends one message at a time; a message alone in flight at 2 drops in a row is set aside in \`<stateDir>/dead-letter/dead-letter.jsonl\` with the reason and counted (\`refused\`); a forbidden topic is set aside unsent; the rest goes on in order | \`refused-message.test.ts\` | mosquitto, 12 verdicts with the 6th too big: 11 delivered in order, 1 dead letter, 4 connects in all |
+| the offline queue's disk is full (or read-only, or failing), at start or while running | inspection and live publishing go on; the queue goes on in memory (same bound); \`degraded\` with \`QUEUE_DISK\` and why; every 5 s the whole queue is written to a fresh log, \`online\` again once it can | \`disk-full.test.ts\` (mounts a 256 KiB tmpfs; skipped, saying so, without root) | 203 of 203 verdict ids; statuses online → degraded → online → degraded → online → offline |
+| the same config started twice | \`run\`/\`demo\` take \`<stateDir>/lock\` (a symlink to the PID, works on a full disk); the second is refused naming the first's PID (\`INSTANCE_RUNNING\`); a lock of a dead or foreign process is taken over | \`twin.test.ts\` | second exits 1 at once; the first: 21 frames, 21 verdict ids, connected once |
+| anyone on the box publishes under the prefix or takes the service's client id (embedded broker) | only the \`service\` account publishes under the prefix; \`operator\` only \`threshold/set\` and \`recipe\`; \`viewer\` and anonymous nothing; a will is held to the same rule; the client id is refused to others ("identifier rejected"); the dashboard reads with a \`viewer\` account. Mosquitto: the ACL in docs/mqtt-acl.md | \`impersonation.test.ts\` | fake status, fake reject and client id refused for anonymous, viewer and operator; the service never knocked off; mosquitto with the documented ACL delivers only the service's messages |
+| a damaged file loses frames in the decoder (GStreamer says nothing) | the frames out of a file played frame by frame are compared with its MP4 sample table at each end: the loss is logged, counted (\`framesLost\`), \`degraded\` with \`SOURCE_FRAMES_LOST\` for that camera; bus warnings are logged | \`frame-loss.test.ts\` | 300-frame file with damaged data: 241 frames, all 241 decided, 59 reported lost; a sound file beside it reported nothing |
+| a numeric config value out of a sane range (\`watchdogSeconds: 0.001\`) | refused with the value, the range and why; a walk over the schema checks every numeric field has both bounds | \`../config-bounds.test.ts\` | 18+ numeric fields bounded |
+
+Not done yet (issue 9): a client-id takeover on an external broker (two instances with different state folders) is
+not recognised as such — the queue no longer loses the in-flight verdicts, but the two still take the connection
+from each other; and the secrets audit (credentials as separate fields, percent-encoding, grepping every byte of
+output for passwords with \`#@%/\`) beyond the existing \`bad-input.test.ts\` check.
+
 ## Samples
 
 | t (s) | service RSS (MB) | capture processes RSS (MB, sum) | unique verdicts | verdicts/s | kills | restarts |

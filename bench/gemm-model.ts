@@ -18,17 +18,20 @@ const int = (field: number, n: number) => [...tag(field, 0), ...varint(n)];
 const bytes = (field: number, body: number[]) => [...tag(field, 2), ...varint(body.length), ...body];
 const str = (field: number, s: string) => bytes(field, [...Buffer.from(s, 'utf8')]);
 
-/** ValueInfoProto of a float tensor [n, n]. */
-const matrix = (name: string, n: number) => {
+/** onnx.proto TensorProto.DataType: FLOAT 1, FLOAT16 10, BFLOAT16 16. */
+export type ElemType = 1 | 10 | 16;
+
+/** ValueInfoProto of a tensor [n, n]. */
+const matrix = (name: string, n: number, elemType: ElemType) => {
   const dim = bytes(1, int(1, n)); // TensorShapeProto.Dimension.dim_value
-  const tensorType = [...int(1, 1), ...bytes(2, [...dim, ...dim])]; // elem_type FLOAT, shape
+  const tensorType = [...int(1, elemType), ...bytes(2, [...dim, ...dim])]; // elem_type, shape
   return [...str(1, name), ...bytes(2, bytes(1, tensorType))];
 };
 
-/** Writes `C = A · B` for float [n, n] inputs A and B to `path`. */
-export function writeGemmModel(path: string, n: number): void {
+/** Writes `C = A · B` for [n, n] inputs A and B (FP32 unless `elemType` says otherwise) to `path`. */
+export function writeGemmModel(path: string, n: number, elemType: ElemType = 1): void {
   const node = [...str(1, 'A'), ...str(1, 'B'), ...str(2, 'C'), ...str(4, 'MatMul')];
-  const graph = [...bytes(1, node), ...str(2, 'gemm'), ...bytes(11, matrix('A', n)), ...bytes(11, matrix('B', n)), ...bytes(12, matrix('C', n))];
+  const graph = [...bytes(1, node), ...str(2, 'gemm'), ...bytes(11, matrix('A', n, elemType)), ...bytes(11, matrix('B', n, elemType)), ...bytes(12, matrix('C', n, elemType))];
   const model = [...int(1, 8), ...bytes(8, int(2, 17)), ...bytes(7, graph)]; // ir_version 8, opset 17
   writeFileSync(path, Uint8Array.from(model));
 }

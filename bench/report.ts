@@ -84,6 +84,58 @@ function policyTable(r: BenchResults): string {
   );
 }
 
+/** The int8 sidecar's `quantization` note (models/uniad/quantize.py), if one is shipped. */
+interface QuantNote {
+  readonly fp32?: { readonly imageAuroc: number; readonly pixelAuroc: number };
+  readonly int8?: { readonly imageAuroc: number; readonly pixelAuroc: number };
+  readonly calibrationImages?: number;
+  readonly thresholds?: string;
+}
+
+function quantSection(r: BenchResults): string[] {
+  const fp32 = r.models.find((m) => m.model.label === 'demo');
+  const int8 = r.models.find((m) => m.model.label === 'demo-int8');
+  if (!fp32 || !int8) return ['No int8 model is shipped (models/demo/uniad-demo-int8.onnx): nothing to compare.'];
+  const note = int8.model.quantization as QuantNote | undefined;
+  const pct = (x: number | undefined) => (x === undefined ? 'n/a' : (100 * x).toFixed(1));
+  const rows = (fp32.raw ?? []).flatMap((p) => {
+    const q = int8.raw?.find((x) => x.batch === p.batch);
+    return q ? [[String(p.batch), f(p.raw), f(q.raw), f(q.raw / p.raw, 2)]] : [];
+  });
+  return [
+    'Made by (Python onnxruntime from pip; Debian has none):',
+    '',
+    '```sh',
+    'python3 -m venv .cache/ortpy && .cache/ortpy/bin/pip install onnxruntime==1.30.0 onnx torch numpy pillow tqdm',
+    '/usr/bin/python3 -m models.benchmark.build --out /tmp/uniad-bench',
+    '/usr/bin/python3 -m models.benchmark.build --out /tmp/uniad-heldout --seed 1 --train-per-class 1 --test-per-class 120',
+    '.cache/ortpy/bin/python -m models.uniad.quantize --model models/demo/uniad-demo.onnx --calibration /tmp/uniad-bench \\',
+    '    --heldout /tmp/uniad-heldout --evaluate /tmp/uniad-bench --out models/demo/uniad-demo-int8.onnx',
+    '```',
+    '',
+    'Static int8 (QDQ, per-channel int8 weights, uint8 activations, MinMax calibration on normal training images) of the',
+    'backbone only; the zero pads of its stride-2 convolutions are folded into the convolutions first, so activations stay',
+    'int8 through the whole backbone. The reconstruction transformer, the error map and the score stay FP32. Choosing it is',
+    'one config line: `model.path: models/demo/uniad-demo-int8.onnx`.',
+    '',
+    table(['batch', 'FP32 raw frames/s', 'int8 raw frames/s', 'int8/FP32'], rows),
+    '',
+    table(
+      ['benchmark test split, mean of classes', 'FP32', 'int8', 'lost (points)'],
+      [
+        ['image AUROC', pct(note?.fp32?.imageAuroc), pct(note?.int8?.imageAuroc), note?.fp32 && note.int8 ? f(100 * (note.fp32.imageAuroc - note.int8.imageAuroc), 2) : 'n/a'],
+        ['pixel AUROC', pct(note?.fp32?.pixelAuroc), pct(note?.int8?.pixelAuroc), note?.fp32 && note.int8 ? f(100 * (note.fp32.pixelAuroc - note.int8.pixelAuroc), 2) : 'n/a'],
+      ],
+    ),
+    '',
+    `Thresholds: ${note?.thresholds ?? 'as the FP32 sidecar'}. Where the int8 model's time goes (profile, batch 8):`,
+    '',
+    opTable(int8, 10),
+    '',
+    `**bf16**: ${r.bf16 === undefined ? 'not probed in this run' : r.bf16 === 'loads' ? "onnxruntime's CPU provider loads a bf16 MatMul" : `onnxruntime ${r.machine.ort}'s CPU provider has no bf16 kernels: a one-MatMul bf16 graph is refused ("${r.bf16}"), so AMX-BF16 cannot be used from onnxruntime-node on this CPU; bf16 would need another runtime (e.g. PyTorch with oneDNN) — not pursued`}.`,
+  ];
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const models = r.models.map((m) => `\`${m.model.label}\` (\`${m.model.path.replace(/^.*?\/(models|\.cache)\//, '$1/')}\`)`).join(', ');
   const sec = (title: string, command: string, body: string[]) => [`## ${title}`, '', `Command: \`${command}\``, '', ...body, ''].join('\n');
@@ -164,6 +216,7 @@ export function renderMarkdown(r: BenchResults): string {
       '',
       ...perModel((m) => opTable(m, 12), (m) => m.flops !== undefined),
     ]),
+    sec('7. int8 and bf16 (AMX)', 'npm run bench -- --only raw,flops', quantSection(r)),
     sec('Session tuning', 'npm run bench -- --only tuning', [
       'One setting changed against the shipped session options (src/pipeline/session-options.ts: intra-op threads = onnxruntime',
       'default, spinning off, graph optimisation `all`), raw `session.run` of the demo model at batch 8, runs interleaved; medians.',

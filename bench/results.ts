@@ -14,6 +14,8 @@ export interface ModelUnderTest {
   /** The preset of models/uniad/configs.py it was built from, for the PyTorch reference. */
   readonly preset?: string;
   readonly size: { readonly height: number; readonly width: number };
+  /** The sidecar's `quantization` note (models/uniad/quantize.py), for a quantised model. */
+  readonly quantization?: unknown;
 }
 
 export interface TorchComparison {
@@ -71,6 +73,8 @@ export interface BenchResults {
   policy?: PolicyPoint[];
   /** Cameras, per-camera fps and model of the policy curves. */
   policySetup?: { readonly cameras: number; readonly fps: number; readonly model: string };
+  /** `loads`, or why onnxruntime's CPU provider refuses a bf16 MatMul. */
+  bf16?: string;
   /** Camera rate of the latency runs (all cameras together). */
   latencySetup?: { readonly totalFps: number };
 }

@@ -104,6 +104,8 @@ const model = z
     threads: range(0, 1024, '', "onnxruntime's intra-op threads; 0 = its default", true).default(0),
     /** Thresholds from `uniad-edge calibrate` for this model (used only while its `model` matches the loaded model). */
     thresholdsFile: z.string().min(1).optional(),
+    /** Idle onnxruntime threads busy-wait for work (src/pipeline/session-options.ts); off: the cores also decode cameras. */
+    threadSpinning: z.boolean().default(false),
     tensorrt,
   })
   .strict();

@@ -17,6 +17,7 @@ export const modelOpener = (model: ModelConfig, logger: Logger, engineCacheDir: 
     modelPath: model.path,
     providers: model.providers,
     threads: model.threads,
+    spinning: model.threadSpinning,
     logger,
     session: { tensorrt: model.tensorrt, engineCacheDir, batchMaxSize: model.batchMaxSize, warmAllBatches },
   });

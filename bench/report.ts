@@ -60,6 +60,20 @@ function opTable(m: ModelResults, top: number): string {
   );
 }
 
+/** One sentence from the profile: how much operator time does no counted FLOPs, and how fast the FLOP-heavy ops run. */
+function whereTimeGoes(m: ModelResults): string {
+  const p = m.flops?.profile;
+  if (!p) return '';
+  const idle = p.ops.filter((o) => o.gflopPerFrame === 0).reduce((a, o) => a + o.share, 0);
+  const rate = (ops: string[]) => {
+    const sel = p.ops.filter((o) => ops.includes(o.op));
+    const ms = sel.reduce((a, o) => a + o.msPerFrame, 0);
+    const gflop = sel.reduce((a, o) => a + o.gflopPerFrame, 0);
+    return ms > 0 && gflop > 0 ? gflop / (ms / 1000) : NaN;
+  };
+  return `${f(100 * idle)} % of the operator time goes to operators without counted FLOPs (softmax, elementwise, layout, normalisation); convolutions run at ${f(rate(['Conv', 'FusedConv', 'QLinearConv']))} GFLOP/s (MobileNetV2's depthwise convolutions do 9 multiply-adds per value loaded: memory-bound, not compute-bound), matrix products at ${f(rate(['MatMul', 'FusedMatMul', 'Gemm', 'QLinearMatMul']))} GFLOP/s.`;
+}
+
 export function renderConsole(r: BenchResults): string {
   const out: string[] = [`uniad-edge bench ${r.date}${r.quick ? ' (--quick)' : ''}: ${r.machine.cores} × ${r.machine.cpu}, load ${r.machine.load.map((l) => l.map((x) => x.toFixed(1)).join('/')).join(' → ')}`];
   for (const m of r.models) {
@@ -137,7 +151,7 @@ function quantSection(r: BenchResults): string[] {
 }
 
 export function renderMarkdown(r: BenchResults): string {
-  const models = r.models.map((m) => `\`${m.model.label}\` (\`${m.model.path.replace(/^.*?\/(models|\.cache)\//, '$1/')}\`)`).join(', ');
+  const models = r.models.map((m) => `\`${m.model.label}\` (\`${m.model.path.replace(/^.*?\/(models|\.cache)\//, '$1/')}\`, sha256 ${m.model.sha256}…)`).join(', ');
   const sec = (title: string, command: string, body: string[]) => [`## ${title}`, '', `Command: \`${command}\``, '', ...body, ''].join('\n');
   const perModel = (render: (m: ModelResults) => string, has: (m: ModelResults) => boolean) =>
     r.models.filter(has).flatMap((m) => [`**${m.model.label}**`, '', render(m), '']);
@@ -214,7 +228,7 @@ export function renderMarkdown(r: BenchResults): string {
       '',
       'Where the time goes (onnxruntime profile, batch 8, operators by time):',
       '',
-      ...perModel((m) => opTable(m, 12), (m) => m.flops !== undefined),
+      ...perModel((m) => [whereTimeGoes(m), '', opTable(m, 12)].join('\n'), (m) => m.flops !== undefined),
     ]),
     sec('7. int8 and bf16 (AMX)', 'npm run bench -- --only raw,flops', quantSection(r)),
     sec('Session tuning', 'npm run bench -- --only tuning', [

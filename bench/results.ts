@@ -14,6 +14,8 @@ export interface ModelUnderTest {
   /** The preset of models/uniad/configs.py it was built from, for the PyTorch reference. */
   readonly preset?: string;
   readonly size: { readonly height: number; readonly width: number };
+  /** First 12 hex digits of the file's SHA-256: which model the numbers are for. */
+  readonly sha256: string;
   /** The sidecar's `quantization` note (models/uniad/quantize.py), for a quantised model. */
   readonly quantization?: unknown;
 }

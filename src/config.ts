@@ -95,7 +95,12 @@ const model = z
     path: z.string().min(1),
     providers: z.array(z.enum(providerNames)).nonempty().default(['tensorrt', 'cuda', 'cpu']),
     batchMaxSize: range(1, 256, ' frames', 'frames of all cameras scored together', true).default(8),
-    batchMaxWaitMs: range(0, 10_000, ' ms', 'how long a batch waits to fill; every frame waits up to this long before scoring').default(20),
+    /**
+     * 0 (default): a frame goes to an idle model at once, and frames that arrive while it is busy are batched together
+     * anyway (inspect.ts), so batches grow with the load without a frame ever waiting for a batch to fill; a wait only
+     * adds latency (docs/performance.md, batch policy).
+     */
+    batchMaxWaitMs: range(0, 10_000, ' ms', 'how long a batch waits to fill; every frame waits up to this long before scoring').default(0),
     deadlineMs: range(10, 600_000, ' ms', 'a frame not inspected this long after capture gets a fail-safe verdict; the actuator needs the answer sooner than minutes').default(2000),
     failSafe: z.enum(['reject', 'pass']).default('reject'),
     /** A run still going after this long has hung the worker: its frames get `error` verdicts and a new worker takes over. */

@@ -44,5 +44,5 @@ describe('npm run bench -- --quick', () => {
     expect(r.tuning?.length).toBeGreaterThan(0);
     expect(r.policy?.length).toBeGreaterThan(0);
     expect(nonFinite(r)).toEqual([]);
-  }, 400_000);
+  }, 600_000);
 });

@@ -117,7 +117,7 @@ for (const model of models) {
     r.throughput = [];
     for (const n of quick ? [2] : [1, 2, 4, 8]) {
       log(`${model.label}: pipeline, ${n} camera(s) playing the demo video as fast as the model takes it…`);
-      r.throughput.push(...await tryRun(`${model.label} pipeline ${n}`, () => runPipeline({ modelPath: model.path, cameras: fileCameras(n, lineVideo), batchMaxSize: defaults.batchMaxSize, batchMaxWaitMs: defaults.batchMaxWaitMs, threads: tuning.threads, warmupS: quick ? 1 : 4, measureS: quick ? 2 : heavy ? 12 : 8 })));
+      r.throughput.push(...await tryRun(`${model.label} pipeline ${n}`, () => runPipeline({ modelPath: model.path, cameras: fileCameras(n, [lineVideo]), batchMaxSize: defaults.batchMaxSize, batchMaxWaitMs: defaults.batchMaxWaitMs, threads: tuning.threads, warmupS: quick ? 1 : 4, measureS: quick ? 2 : heavy ? 12 : 8 })));
     }
   }
   if (sections.has('latency') && all) {

@@ -16,6 +16,7 @@ import { mean, spread, type Spread } from './stats.js';
 
 export interface CameraSource {
   readonly source: string;
+  readonly loop?: boolean;
   /** Paced rate of a `test:` source; absent for a file played as fast as the model takes it. */
   readonly fps?: number;
 }
@@ -69,8 +70,11 @@ const patterns = ['ball', 'smpte', 'snow', 'pinwheel', 'checkers-8', 'zone-plate
 /** `n` paced `test:` cameras, `fps` each. */
 export const testCameras = (n: number, fps: number): CameraSource[] => Array.from({ length: n }, (_, i) => ({ source: `test:${patterns[i % patterns.length]}`, fps }));
 
-/** `n` cameras playing `file` as fast as the model takes it (a recorded file waits for the model: no frame is shed). */
-export const fileCameras = (n: number, file: string): CameraSource[] => Array.from({ length: n }, () => ({ source: file }));
+/**
+ * `n` cameras playing `files` in turn, as fast as the model takes them (a recorded file waits for the model: no frame
+ * is shed), each looping.
+ */
+export const fileCameras = (n: number, files: readonly string[]): CameraSource[] => Array.from({ length: n }, (_, i) => ({ source: files[i % files.length]!, loop: true }));
 
 export async function runPipeline(o: PipelineRunOptions): Promise<PipelineRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'uniad-bench-pipe-'));
@@ -82,7 +86,7 @@ export async function runPipeline(o: PipelineRunOptions): Promise<PipelineRunRes
       site: 'bench',
       node: 'bench',
       stateDir: join(dir, 'state'),
-      cameras: o.cameras.map((c, i) => ({ id: `cam${i + 1}`, line: 'line1', product: 'mixed', source: c.source, ...(c.fps ? { fps: c.fps } : {}) })),
+      cameras: o.cameras.map((c, i) => ({ id: `cam${i + 1}`, line: 'line1', product: 'mixed', source: c.source, ...(c.fps ? { fps: c.fps } : {}), ...(c.loop ? { loop: true } : {}) })),
       model: { path: o.modelPath, providers: ['cpu'], batchMaxSize: o.batchMaxSize, batchMaxWaitMs: o.batchMaxWaitMs, threads: o.threads, deadlineMs: 10_000 },
       embeddedBroker: { port: 0, wsPort: 0 },
       dashboard: { enabled: false },

@@ -132,9 +132,16 @@ export async function runPipeline(o: PipelineRunOptions): Promise<PipelineRunRes
     if (received.size === 0) throw new Error('bench: no verdict within 120 s of the service start');
     await sleep(o.warmupS * 1000);
     const t0 = preciseNow();
-    await sleep(o.measureS * 1000);
+    // RSS sampled every second; the last sample that saw every capture process counts (a looping file camera's
+    // process can be between two runs at any one instant).
+    let rss = { serviceMb: NaN, captureMb: [] as number[] };
+    const endAt = Date.now() + o.measureS * 1000;
+    while (Date.now() < endAt) {
+      await sleep(Math.min(1000, Math.max(0, endAt - Date.now())));
+      const sample = { serviceMb: rssMb(child.pid!), captureMb: childPids(child.pid!, 'capture-child').map(rssMb).filter(Number.isFinite) };
+      if (sample.captureMb.length >= rss.captureMb.length) rss = sample;
+    }
     const t1 = preciseNow();
-    const rss = { serviceMb: rssMb(child.pid!), captureMb: childPids(child.pid!, 'capture-child').map(rssMb).filter(Number.isFinite) };
 
     child.send({ type: 'stop' } satisfies ParentMessage);
     await waitFor('stopped', 60_000);

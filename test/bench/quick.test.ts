@@ -36,7 +36,8 @@ describe('npm run bench -- --quick', () => {
     expect(demo.latency?.some((l) => l.cameras === 1 && l.batchMaxWaitMs === 0)).toBe(true);
     for (const run of [...demo.throughput!, ...demo.latency!]) {
       expect(run.framesMeasured).toBeGreaterThan(0);
-      expect(run.rss.captureMb.length).toBe(run.cameras);
+      expect(run.rss.captureMb.length).toBeGreaterThan(0);
+      expect(run.rss.captureMb.length).toBeLessThanOrEqual(run.cameras);
     }
     expect(demo.torch?.torch.fps).toBeGreaterThan(0);
     expect(demo.flops?.profile.gflopPerFrame).toBeGreaterThan(0.1);

@@ -110,12 +110,12 @@ for (const model of models) {
   const all = model.label !== 'demo-int8' && (!quick || model.label === 'demo');
   if (sections.has('raw')) {
     log(`${model.label}: raw session.run vs engine…`);
-    r.raw = await measureRaw({ modelPath: model.path, size: model.size, batches: quick ? [1, 2] : heavy ? [1, 2, 4, 8] : [1, 2, 4, 8, 16], runs: quick ? 3 : heavy ? 5 : 12, tuning });
+    r.raw = await measureRaw({ modelPath: model.path, size: model.size, batches: quick ? [1, 2] : heavy ? [1, 2, 4, 8] : [1, 2, 4, 8, 16], runs: quick ? 3 : heavy ? 5 : 8, tuning });
   }
   const rawAt = (batch: number) => (r.raw ? interpolate(r.raw.map((p) => [p.batch, p.raw] as const), batch) : NaN);
   if (sections.has('pipeline') && all) {
     r.throughput = [];
-    for (const n of quick ? [2] : [1, 2, 4, 8]) {
+    for (const n of quick ? [2] : heavy ? [1, 4] : [1, 2, 4, 8]) {
       log(`${model.label}: pipeline, ${n} camera(s) playing the demo video as fast as the model takes it…`);
       r.throughput.push(...await tryRun(`${model.label} pipeline ${n}`, () => runPipeline({ modelPath: model.path, cameras: fileCameras(n, [lineVideo]), batchMaxSize: defaults.batchMaxSize, batchMaxWaitMs: defaults.batchMaxWaitMs, threads: tuning.threads, warmupS: quick ? 1 : 4, measureS: quick ? 2 : heavy ? 12 : 8 })));
     }
@@ -158,7 +158,7 @@ if (sections.has('flops')) {
 }
 if (sections.has('tuning')) {
   log('session tuning, demo model…');
-  results.tuning = await compareTuning(demo.model.path, demo.model.size, quick ? 1 : 8, quick ? 3 : 12, tuning);
+  results.tuning = await compareTuning(demo.model.path, demo.model.size, quick ? 1 : 8, quick ? 3 : 8, tuning);
 }
 if (sections.has('policy')) {
   const b1 = demo.raw?.find((p) => p.batch === 1)?.raw ?? 8;
@@ -166,7 +166,7 @@ if (sections.has('policy')) {
   const fps = Math.max(1, (0.8 * b1) / cameras);
   results.policySetup = { cameras, fps, model: demo.model.label };
   results.policy = [];
-  for (const batchMaxSize of quick ? [8] : [1, 4, 8, 16]) {
+  for (const batchMaxSize of quick ? [8] : [1, 8, 16]) {
     for (const batchMaxWaitMs of quick ? [0] : [0, 20]) {
       log(`policy: batchMaxSize ${batchMaxSize}, batchMaxWaitMs ${batchMaxWaitMs}, ${cameras} cameras at ${fps.toFixed(1)} fps…`);
       const runs = await tryRun(`policy ${batchMaxSize}/${batchMaxWaitMs}`, () => runPipeline({ modelPath: demo.model.path, cameras: testCameras(cameras, fps), batchMaxSize, batchMaxWaitMs, threads: tuning.threads, warmupS: quick ? 1 : 3, measureS: quick ? 2 : 8 }));

@@ -12,13 +12,13 @@ apt_packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav mosquitto-clients
 )
-# Tests (RTSP server, mosquitto, shellcheck for the deploy scripts) and models/ (training, export, benchmark data from Debian's photos).
+# Tests (RTSP server, mosquitto, shellcheck for the deploy scripts, systemd-analyze for the unit) and models/ (training, export, benchmark data from Debian's photos).
 if [ "${1:-}" != "--runtime-only" ]; then
   apt_packages+=(
     gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0 mosquitto
     python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-tqdm python3-pil
     python3-skimage python3-matplotlib libreoffice-common chromium fonts-dejavu-core
-    shellcheck
+    shellcheck systemd
   )
 fi
 missing=()

@@ -147,6 +147,19 @@ const mqtt = z
       })
       .strict()
       .default({}),
+    /** Live feed for dashboards (src/sinks/feed.ts): `<prefix>/<line>/<camera>/feed`, a downscaled frame with its heatmap. */
+    feed: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** At most this many feed images per camera a second. */
+        maxFps: range(0.01, 30, ' a second', 'feed images per camera; each costs a PNG encode on the CPU').default(2),
+        /** Width of the feed image in pixels (height keeps the aspect). */
+        width: range(16, 1024, ' px', 'width of the feed image; larger costs CPU and bandwidth', true).default(160),
+      })
+      .strict()
+      .default({}),
+    /** Seconds between the stats fields republished on the retained status topic. */
+    statsIntervalSeconds: range(0.1, 3600, ' s', 'how often the retained status carries fresh stats; the dashboard shows them').default(10),
   })
   .strict()
   .default({});
@@ -186,7 +199,14 @@ export const configSchema = z
     model,
     mqtt,
     embeddedBroker: embedded,
-    log: z.object({ level: z.enum(logLevels).default('info') }).strict().default({}),
+    log: z
+      .object({
+        level: z.enum(logLevels).default('info'),
+        /** Seconds between `stats` log lines (fps, rejects, queue depth, latency per camera); 0 = none. */
+        statsIntervalSeconds: range(0, 86_400, ' s', 'how often a stats line is logged; 0 = never').default(60),
+      })
+      .strict()
+      .default({}),
     /** A candidate model run beside the live one on the same frames, only when the line is idle; never acted on. */
     shadow: z
       .object({

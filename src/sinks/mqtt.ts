@@ -12,6 +12,9 @@
  *   `causes` (status-causes.ts) holds any (and `online` again when none is left); `offline` JSON on close(), and the same `offline` as
  *   the last will, which the broker publishes when the connection dies without a DISCONNECT.
  *
+ * - `feed` (QoS 0, PNG): a downscaled frame with its heatmap and the verdict JSON inside, at most `feed.maxFps` a
+ *   camera, only while connected: the live picture for dashboards (feed.ts).
+ *
  * Credentials never reach a log line: URLs are logged without user info, errors by message only.
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -23,11 +26,12 @@ import type { DeadLetters } from './outbox/dead-letter.js';
 import { MemoryStore } from './outbox/memory-store.js';
 import { Outbox } from './outbox/outbox.js';
 import type { MessageStore, StoredMessage } from './outbox/store.js';
-import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type NodeInfo } from './payload.js';
+import { feedImage } from './feed.js';
+import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type NodeInfo, type StatusStats } from './payload.js';
 import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
 import { StatusCauses } from './status-causes.js';
-import { commandFilters, shadowVerdictTopic, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
+import { commandFilters, feedTopic, shadowVerdictTopic, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
 
 /** What the sink takes of the `mqtt` config section. */
 export interface MqttSinkSettings extends BrokerLogin {
@@ -35,6 +39,8 @@ export interface MqttSinkSettings extends BrokerLogin {
   /** Topics start with it (MQTT contract). */
   readonly prefix: string;
   readonly heatmaps: { readonly enabled: boolean; readonly minIntervalMs: number; readonly includeOk: boolean };
+  /** The live feed for dashboards (feed.ts); absent: none. */
+  readonly feed?: { readonly enabled: boolean; readonly maxFps: number; readonly width: number };
 }
 
 export interface MqttSinkOptions {
@@ -67,6 +73,8 @@ export interface MqttSinkStats {
   readonly heatmapsRateLimited: number;
   /** Heatmaps not sent because the broker was unreachable. */
   readonly heatmapsOffline: number;
+  /** Live feed images sent (feed.ts). */
+  readonly feed: number;
   /** Verdict/reject messages stored and not yet acknowledged by the broker. */
   readonly queued: number;
   /** Verdict/reject messages dropped because the offline queue was full (oldest first). */
@@ -113,7 +121,9 @@ export class MqttSink {
   private readonly status: string;
   private readonly url: string;
   private readonly now: () => number;
-  private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0 };
+  private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0, feed: 0 };
+  private readonly feedRate: RateLimit;
+  private statusStats: StatusStats | undefined;
   private readonly firstConnect: Promise<void>;
   private closing: Promise<void> | undefined;
   private readonly causes: StatusCauses;
@@ -129,6 +139,7 @@ export class MqttSink {
     this.prefix = cfg.prefix;
     this.status = statusTopic(cfg.prefix, info.node);
     this.rate = new RateLimit(cfg.heatmaps.minIntervalMs, this.now);
+    this.feedRate = new RateLimit(1000 / (cfg.feed?.maxFps ?? 1), this.now);
     this.store = opts.store ?? new MemoryStore(10_000);
     this.causes = opts.causes ?? new StatusCauses();
     this.causes.onChange(() => {
@@ -196,10 +207,16 @@ export class MqttSink {
     return { ...this.counts, queued: this.outbox.pending, dropped: this.outbox.dropped, refused: this.outbox.setAsideTotal };
   }
 
+  /** Replaces the stats fields of the retained status and republishes it when connected. */
+  setStats(stats: StatusStats): void {
+    this.statusStats = stats;
+    if (this.client.connected) this.publishStatus();
+  }
+
   private publishStatus(): void {
     const { info, logger } = this.opts;
     const causes = this.causes.list();
-    const payload = causes.length === 0 ? onlinePayload(info, this.now()) : degradedPayload(info, causes, this.now());
+    const payload = causes.length === 0 ? onlinePayload(info, this.now(), this.statusStats) : degradedPayload(info, causes, this.now(), this.statusStats);
     const state = causes.length === 0 ? 'online' : 'degraded';
     this.client.publishAsync(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state, error: err.message }));
   }
@@ -243,6 +260,16 @@ export class MqttSink {
       this.counts.rejects++;
     }
     this.publishHeatmap(decision);
+    this.publishFeed(decision);
+  }
+
+  /** Live picture for dashboards: QoS 0, only while connected, at most `feed.maxFps` a camera. */
+  private publishFeed(decision: Decision): void {
+    const { feed } = this.opts.mqtt;
+    const v = decision.verdict;
+    if (!feed?.enabled || !this.client.connected || !this.feedRate.take(v.camera)) return;
+    this.client.publish(feedTopic(this.prefix, v.line, v.camera), feedImage(decision, feed.width), { qos: 0 });
+    this.counts.feed++;
   }
 
   private publishHeatmap({ verdict: v, frame, inference }: Decision): void {

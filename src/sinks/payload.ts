@@ -38,8 +38,11 @@ export interface NodeInfo {
   readonly startedAt: number;
 }
 
-export function onlinePayload(info: NodeInfo, at: number): string {
-  return JSON.stringify({ state: 'online', node: info.node, model: info.model, provider: info.provider, cameras: info.cameras, version: info.version, startedAt: info.startedAt, at });
+/** Periodic figures the service adds to its status (service/observability.ts); absent until the first period. */
+export type StatusStats = object;
+
+export function onlinePayload(info: NodeInfo, at: number, stats?: StatusStats): string {
+  return JSON.stringify({ state: 'online', node: info.node, model: info.model, provider: info.provider, cameras: info.cameras, version: info.version, startedAt: info.startedAt, at, ...(stats && { stats }) });
 }
 
 /**
@@ -47,8 +50,8 @@ export function onlinePayload(info: NodeInfo, at: number): string {
  * (a model that keeps failing or gives NaN, a full disk, a camera losing frames, ...). `causes` lists every one
  * that holds now, each `{code, message}` (codes of src/errors.ts); it is `online` again when none is left.
  */
-export function degradedPayload(info: NodeInfo, causes: readonly StatusCause[], at: number): string {
-  return JSON.stringify({ state: 'degraded', node: info.node, model: info.model, causes, startedAt: info.startedAt, at });
+export function degradedPayload(info: NodeInfo, causes: readonly StatusCause[], at: number, stats?: StatusStats): string {
+  return JSON.stringify({ state: 'degraded', node: info.node, model: info.model, causes, startedAt: info.startedAt, at, ...(stats && { stats }) });
 }
 
 /**

@@ -7,6 +7,7 @@ import { uniadError } from '../errors.js';
  *   <prefix>/<line>/<camera>/verdict   QoS 1   every decision
  *   <prefix>/<line>/<camera>/reject    QoS 1   rejects only (what an actuator subscribes to)
  *   <prefix>/<line>/<camera>/heatmap   QoS 0   PNG
+ *   <prefix>/<line>/<camera>/feed      QoS 0   PNG, rate-limited live frame + heatmap for dashboards (feed.ts)
  *   <prefix>/status/<node>             QoS 1   retained online/offline, also the last will
  *   <prefix>/<line>/<camera>/threshold/set   QoS 1   command (operator): {"threshold": N}
  *   <prefix>/<line>/<camera>/threshold       QoS 1   retained: the threshold in force, echoed after every change
@@ -15,7 +16,7 @@ import { uniadError } from '../errors.js';
  *   <prefix>/shadow/<node>             QoS 1   retained: the shadow model's running summary
  */
 
-export type EventKind = 'verdict' | 'reject' | 'heatmap';
+export type EventKind = 'verdict' | 'reject' | 'heatmap' | 'feed';
 
 /** MQTT 3.1.1 §1.5.3: a UTF-8 string is at most 65535 bytes; a topic name is one. */
 export const maxTopicBytes = 65_535;
@@ -61,6 +62,7 @@ export function eventTopic(prefix: string, line: string, camera: string, kind: E
 export const verdictTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'verdict');
 export const rejectTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'reject');
 export const heatmapTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'heatmap');
+export const feedTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'feed');
 
 /** `<prefix>/status/<node>`: retained `online`, replaced by `offline` on close or by the last will. */
 export function statusTopic(prefix: string, node: string): string {

@@ -1,0 +1,46 @@
+/**
+ * The live feed: per camera, a downscaled frame with its heatmap blended over it, for dashboards (ours and anyone
+ * else's). Topic `<prefix>/<line>/<camera>/feed`, QoS 0, not retained, at most `maxFps` a camera; the payload is a PNG
+ * whose `tEXt` chunks carry `uniad-id` and `uniad-verdict` (the verdict JSON), so one message is picture and verdict.
+ * Frames that were not scored (deadline, error) come without heatmap. Pure: decision in, PNG bytes out.
+ */
+import { PNG } from 'pngjs';
+import type { Decision } from '../types.js';
+import { heatmapPixels } from './heatmap.js';
+import { verdictPayload } from './payload.js';
+import { withPngText } from './png-text.js';
+
+/** Box-filtered downscale of packed RGB to `width` (aspect kept); frames already that small are returned as they are. */
+export function downscale(frame: { width: number; height: number; pixels: Uint8Array }, width: number): { width: number; height: number; pixels: Uint8Array } {
+  if (frame.width <= width) return frame;
+  const w = width;
+  const h = Math.max(1, Math.round((frame.height * width) / frame.width));
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.floor((y * frame.height) / h);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * frame.height) / h));
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.floor((x * frame.width) / w);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * frame.width) / w));
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += frame.pixels[(yy * frame.width + xx) * 3 + c]!;
+        out[(y * w + x) * 3 + c] = Math.round(sum / ((y1 - y0) * (x1 - x0)));
+      }
+    }
+  }
+  return { width: w, height: h, pixels: out };
+}
+
+export function feedImage({ verdict, frame, inference }: Decision, width: number): Buffer {
+  const small = downscale(frame, width);
+  const rgb = inference
+    ? heatmapPixels({ map: inference.anomalyMap, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: verdict.threshold, frame: small, alpha: 0.45 }).rgb
+    : small.pixels;
+  const png = new PNG({ width: small.width, height: small.height });
+  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
+  const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  // tEXt is Latin-1: escape anything beyond ASCII so a product name survives (JSON reads \uXXXX back).
+  const json = verdictPayload(verdict).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return withPngText(withPngText(bytes, 'uniad-id', verdict.id), 'uniad-verdict', json);
+}

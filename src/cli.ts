@@ -13,6 +13,7 @@ import { startService } from './service.js';
 import { statePaths } from './state-dir.js';
 import { takeStateLock, type StateLock } from './state-lock.js';
 import { logLevels, type Logger, type LogLevel } from './types.js';
+import { systemdNotifier } from './systemd/notify.js';
 import { formatVerdict } from './verdict-line.js';
 import { doctor } from './doctor/doctor.js';
 import { formatFindings } from './doctor/findings.js';
@@ -60,6 +61,8 @@ Options:
              --defects DIR (<product>/**/*.png), --target-false-reject R (e.g. 0.001), --out thresholds.json,
              --providers LIST (default tensorrt,cuda,cpu)
   --quiet             do not print verdicts to stdout
+  --verdicts          run: print one line a verdict to stdout even when it is not a terminal (the journal gets
+                      none by default: verdicts are on MQTT, a stats line is in the log)
   --log-level LEVEL   ${logLevels.join(', ')} (overrides the config)
 
 Signals: SIGTERM or SIGINT stop the cameras, drain the batches in flight, publish "offline" and exit 0.
@@ -111,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
         'write-sidecar': { type: 'boolean', default: false },
         ci: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
+        verdicts: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -166,7 +170,8 @@ export async function main(argv: string[]): Promise<number> {
     exitOnUnhandled(logger);
 
     // A closed stdout (`| head`) ends the printing, not the inspection.
-    let printing = !values.quiet;
+    // `run` prints verdicts to a person at a terminal, not to the journal; `demo` is for a person anyway.
+    let printing = !values.quiet && (command === 'demo' || values.verdicts || process.stdout.isTTY === true);
     process.stdout.on('error', () => (printing = false));
     const print = (line: string) => printing && process.stdout.write(line + '\n');
     // one instance per state folder; check starts nothing that needs it
@@ -175,6 +180,7 @@ export async function main(argv: string[]): Promise<number> {
       logger,
       checkOnly: command === 'check',
       onDecision: (d) => print(formatVerdict(d.verdict)),
+      notifier: command === 'run' ? systemdNotifier(logger) : undefined,
     });
     if (command === 'check') {
       process.stdout.write(`config and model OK: ${cfg.cameras.length} camera(s), model ${service.modelId} on ${service.provider}\n`);

@@ -231,11 +231,19 @@ export const configSchema = z
       .default({}),
     dashboard: z
       .object({
+        /** The service's HTTP port: /metrics, /healthz, /readyz and the page. false: no HTTP port at all. */
         enabled: z.boolean().default(true),
+        /** false: serve only /metrics, /healthz and /readyz. */
+        page: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
         port: portRange().default(8080),
         /** MQTT-over-WebSocket URL the browser uses; default the embedded broker's. Needed with an external broker. */
         mqttWsUrl: z.string().regex(/^wss?:\/\//, 'use ws:// or wss://').optional(),
+        /** Read-only (`viewer`) credential the browser uses on an external broker; the embedded broker has its own. */
+        username: z.string().min(1).optional(),
+        password: z.string().optional(),
+        /** Width of the score chart, seconds. */
+        chartSeconds: z.number().int().min(10).max(3600).default(120),
       })
       .strict()
       .default({}),

@@ -1,25 +1,28 @@
-import { map } from 'rxjs';
+import { map, tap } from 'rxjs';
 import type { Config } from './config.js';
 import { packageVersion } from './package-root.js';
+import { timedScorer } from './pipeline/timed-scorer.js';
 import type { EmbeddedBroker } from './sinks/broker.js';
 import type { MqttSink } from './sinks/mqtt.js';
 import { StatusCauses } from './sinks/status-causes.js';
 import type { Service, ServiceOptions } from './service/api.js';
 import { startBrokerFor } from './service/broker.js';
 import { cameraFrames } from './service/camera-frames.js';
+import { openArchive } from './service/archive.js';
 import { checkedModel } from './service/check-only.js';
 import { startDashboardFor } from './service/dashboard.js';
 import { flowControl } from './service/flow-control.js';
 import { frameLoss } from './service/frame-loss.js';
-import { openArchive } from './service/archive.js';
 import { runInspection } from './service/inspection.js';
 import { LineControl } from './service/line-control.js';
 import { modelOpener, superviseModel, watchModelOutput } from './service/model.js';
+import { observe, startReporting } from './service/observability.js';
 import { configReloader } from './service/reload.js';
 import { startShadow } from './service/shadow.js';
 import { openSink } from './service/sink.js';
 import { warnUncalibratedProducts } from './service/thresholds.js';
 import { statePaths } from './state-dir.js';
+import { extendWhile } from './systemd/notify.js';
 
 export type { Service, ServiceCounts, ServiceOptions } from './service/api.js';
 
@@ -29,10 +32,10 @@ export type { Service, ServiceCounts, ServiceOptions } from './service/api.js';
  * built in its own file under service/; this function only connects them and stops them in order.
  */
 export async function startService(cfg: Config, opts: ServiceOptions): Promise<Service> {
-  const { logger } = opts;
+  const { logger, notifier } = opts;
   const startedAt = Date.now();
   const openEngine = modelOpener(cfg.model, logger, statePaths(cfg.stateDir).engineCache, opts.checkOnly);
-  const engine = await openEngine();
+  const engine = await extendWhile(notifier, `loading model ${cfg.model.path}`, openEngine());
   logger.info('model loaded', { model: engine.modelId, provider: engine.providerDescription, input: engine.sidecar.input, classes: engine.sidecar.classes });
   warnUncalibratedProducts(cfg.cameras, engine.sidecar, logger);
   let scorer: ReturnType<typeof superviseModel> | undefined;
@@ -68,9 +71,16 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
   const mqtt = sink;
   mqtt.onCommands((topic, payload) => control.command(topic, payload));
   control.echo();
-  const dashboard = await startDashboardFor(cfg, broker, logger);
+  const obs = observe(cfg, { sink: mqtt, scorer: live, provider: engine.provider, model: engine.modelId });
+  const dashboard = await startDashboardFor(cfg, broker, obs, logger);
 
   const runId = startedAt.toString(36);
+  const archive = openArchive(cfg, logger);
+  // A candidate that does not load must not stop the inspection of parts: the line runs without it.
+  const shadow = await startShadow(cfg, { modelId: live.modelId, input: engine.sidecar.input }, mqtt, (f, m) => control.thresholdFor(f, m), runId, logger).catch((err: Error) => {
+    logger.error('shadow model not started; the line runs without it', { model: cfg.shadow?.path, error: err.message });
+    return undefined;
+  });
   const flow = flowControl(cfg.cameras);
   const loss = frameLoss(causes);
   const cameras = cameraFrames(cfg.cameras, {
@@ -79,24 +89,23 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     logger,
     onCameraEvent: (event) => {
       loss.onEvent(event);
+      obs.cameraEvent(event);
       opts.onCameraEvent?.(event);
     },
   });
-  const archive = openArchive(cfg, logger);
-  // A candidate that does not load must not stop the inspection of parts: the line runs without it.
-  const shadow = await startShadow(cfg, { modelId: live.modelId, input: engine.sidecar.input }, mqtt, (f, m) => control.thresholdFor(f, m), runId, logger).catch((err: Error) => {
-    logger.error('shadow model not started; the line runs without it', { model: cfg.shadow?.path, error: err.message });
-    return undefined;
-  });
   // Stamped as they leave the cameras: a recipe or threshold change applies from the next captured frame.
-  const frames$ = cameras.frames$.pipe(map((frame) => control.stamp(frame)));
-  const inspection = runInspection(frames$, live, {
+  const frames$ = cameras.frames$.pipe(
+    tap((frame) => obs.frame(frame)),
+    map((frame) => control.stamp(frame)),
+  );
+  const inspection = runInspection(frames$, timedScorer(live, obs.inferenceRun), {
     model: cfg.model,
     thresholdFor: (frame, model) => control.thresholdFor(frame, model),
-    flow,
+    flow: { ...flow, onBacklog: (waiting) => (flow.onBacklog(waiting), obs.backlog(waiting)) },
     runId,
     publish: (d) => {
       mqtt.publish(d);
+      obs.decision(d);
       archive?.record(d);
       shadow?.runner.offer(d);
     },
@@ -106,11 +115,13 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
     logger,
   });
   logger.info('service started', { cameras: cfg.cameras.length, runId, node: cfg.node });
+  const stopReporting = startReporting(obs, cfg, { sink: mqtt, notifier, logger, ready: `started ${cfg.cameras.length} camera(s), model ${engine.modelId} on ${engine.providerDescription}` });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) =>
     (stopping ??= (async () => {
       logger.info('stopping', { reason });
+      stopReporting(reason);
       await inspection.finish(cfg.model.deadlineMs + 5000);
       await archive?.close();
       await shadow?.close();
@@ -118,6 +129,7 @@ export async function startService(cfg: Config, opts: ServiceOptions): Promise<S
       await live.close();
       await dashboard?.close();
       await broker?.close();
+      obs.close();
       const { frames, decisions } = inspection.counts();
       logger.info('stopped', { frames, ...decisions, cameraRestarts: cameras.restarts(), inferenceRestarts: live.stats().restarts, nonFinite: output.counts(), framesLost: loss.counts(), evidence: archive?.stats() });
     })());

@@ -80,7 +80,7 @@ describe('uniad-edge command', () => {
       'run.yaml',
       `${camera}model: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\nlog: { level: warn }\n`,
     );
-    const r = await cli('run', '--config', path);
+    const r = await cli('run', '--config', path, '--verdicts');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(testVideo.frames);
@@ -92,7 +92,7 @@ describe('uniad-edge command', () => {
       'live.yaml',
       `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
     );
-    const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'run', '--config', path, '--verdicts'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

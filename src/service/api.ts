@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { SupervisorStats } from '../pipeline/supervisor.js';
 import type { MqttSinkStats } from '../sinks/mqtt.js';
 import type { CameraEvent } from '../sources/events.js';
+import type { Notifier } from '../systemd/notify.js';
 import type { Decision, Logger } from '../types.js';
 import type { InspectionCounts } from './inspection.js';
 
@@ -12,6 +13,8 @@ export interface ServiceOptions {
   /** Every decision, after it was handed to the MQTT sink. */
   readonly onDecision?: (decision: Decision) => void;
   readonly onCameraEvent?: (event: CameraEvent) => void;
+  /** systemd: READY once the model is loaded and cameras started, WATCHDOG while the event loop answers, STATUS lines. */
+  readonly notifier?: Notifier;
 }
 
 export interface ServiceCounts extends InspectionCounts {

@@ -112,3 +112,18 @@ export function systemdNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
     },
   };
 }
+
+/**
+ * Runs `work` while asking systemd for `stepMs` more start time every third of it: a TensorRT engine build can
+ * outlast `TimeoutStartSec=`, and a start that is still working must not be killed for it.
+ */
+export async function extendWhile<T>(notifier: Notifier | undefined, status: string, work: Promise<T>, stepMs = 90_000): Promise<T> {
+  if (notifier === undefined) return work;
+  notifier.extendTimeout(stepMs, status);
+  const timer = setInterval(() => notifier.extendTimeout(stepMs, status), stepMs / 3);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { notifyMessage, systemdNotifier, watchdogPeriodMs } from '../../src/systemd/notify.js';
+import { repoRoot } from '../setup/paths.js';
+import { tinyModels } from '../setup/tiny-model.js';
 
 /** A real unix datagram listener (Python's socket module, not the addon under test) printing each datagram as JSON. */
 const listenerScript = `
@@ -101,4 +103,36 @@ describe('systemd notify', () => {
     expect(watchdogPeriodMs({ WATCHDOG_USEC: '20000000', WATCHDOG_PID: '41' }, 42)).toBeUndefined();
     expect(watchdogPeriodMs({}, 42)).toBeUndefined();
   });
+
+  it('should have `uniad-edge run` send EXTEND_TIMEOUT while loading, READY once started, WATCHDOG while running, STOPPING on SIGTERM', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'uniad-notify-'));
+    const socketPath = join(dir, 'notify');
+    listener = await listen(socketPath);
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `cameras:\n  - { id: cam1, line: l1, product: bolt, source: "test:ball", fps: 10 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\n` +
+        `mqtt: { queue: { store: memory }, statsIntervalSeconds: 0.5 }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
+    );
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/uniad-edge.js'), 'run', '--config', config], {
+      cwd: dir,
+      env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '1000000' },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    try {
+      await listener.until((m) => m.includes('WATCHDOG=1') && m.some((x) => x.startsWith('STATUS=inspecting 1 camera(s) on cpu')));
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await listener.until((m) => m.some((x) => x.startsWith('STOPPING=1')));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const m = listener.messages;
+    const ready = m.findIndex((x) => x.startsWith('READY=1'));
+    expect(m[0]).toMatch(/^EXTEND_TIMEOUT_USEC=90000000\nSTATUS=loading model /);
+    expect(m[ready]).toBe('READY=1\nSTATUS=started 1 camera(s), model tiny@1.0.0 on cpu');
+    // The watchdog pings only after READY; STOPPING is the last word.
+    expect(m.indexOf('WATCHDOG=1')).toBeGreaterThan(ready);
+    expect(m.at(-1)).toBe('STOPPING=1\nSTATUS=stopping: SIGTERM');
+  }, 60_000);
 });

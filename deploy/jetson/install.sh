@@ -8,9 +8,13 @@
 #   /etc/systemd/system/uniad-edge.service
 #
 # Usage:
-#   install.sh bundle  [--out DIR] [--onnxruntime DIR]   on a build machine of the target architecture, after npm ci
-#   install.sh install [--bundle FILE] [--no-start]      first install (builds a bundle from this checkout if none given)
-#   install.sh upgrade --bundle FILE [--settle SECONDS]  switch to a new release; rolls back if it does not become ready
+#   install.sh bundle  [--out DIR] [--onnxruntime DIST]  on a build machine of the target architecture, after npm ci;
+#                                                        DIST: build-onnxruntime.sh's dist-<version> folder (arm64:
+#                                                        found in ~/.cache/uniad-edge by default)
+#   install.sh install [--bundle FILE] [--no-start] [--onnxruntime DIST]
+#                                                        first install (builds a bundle from this checkout if none given)
+#   install.sh upgrade --bundle FILE [--settle SECONDS] [--onnxruntime DIST]
+#                                                        switch to a new release; rolls back if it does not become ready
 #   install.sh rollback                                  back to the previous release
 #   install.sh status
 # Common options: --root DIR installs under DIR instead of / (tests, image builds); systemd is then left alone unless
@@ -26,7 +30,7 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "install.sh: $*"; }
 
 command="${1:-}"
-[ -n "$command" ] && shift || true
+if [ -n "$command" ]; then shift; fi
 root=/ bundle="" out="$PWD" ort="" settle=30 start=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,12 +56,30 @@ sysd() { [ -n "$systemctl_cmd" ] && "$systemctl_cmd" "$@"; }
 
 arch() { case "$(uname -m)" in x86_64) echo x64 ;; aarch64|arm64) echo arm64 ;; *) uname -m ;; esac; }
 
-# The Jetson-built onnxruntime-node (deploy/jetson/build-onnxruntime.sh) when present: there is no prebuilt arm64 GPU
-# build on npm, so it replaces the CPU-only package in the bundle.
+# The Jetson-built onnxruntime-node: build-onnxruntime.sh leaves `npm pack` tarballs of onnxruntime-common and
+# onnxruntime-node in <build dir>/dist-<version>/. npm has no arm64 GPU build, so on arm64 they replace the CPU-only
+# packages. Prints the dist folder, or nothing.
 jetson_onnxruntime() {
   if [ -n "$ort" ]; then echo "$ort"; return; fi
-  local built="${ONNXRUNTIME_NODE_DIR:-${WORK:-$HOME/onnxruntime-build}/onnxruntime/js/node}"
-  [ "$(arch)" = arm64 ] && [ -d "$built/bin" ] && echo "$built" || true
+  [ "$(arch)" = arm64 ] || return 0
+  local home="$HOME"
+  [ -n "${SUDO_USER:-}" ] && home="$(getent passwd "$SUDO_USER" | cut -d: -f6)"
+  local builds="${UNIAD_BUILD_DIR:-$home/.cache/uniad-edge}"
+  find "$builds" -maxdepth 2 -name 'onnxruntime-node-*.tgz' -printf '%T@ %h\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-
+}
+
+# Unpacks the packed onnxruntime-common and onnxruntime-node from dist folder $1 into node_modules $2.
+install_onnxruntime_packs() {
+  local dist="$1" modules="$2" pkg tgz tmp
+  for pkg in onnxruntime-common onnxruntime-node; do
+    tgz="$(find "$dist" -maxdepth 1 -name "$pkg-*.tgz" | sort | tail -n 1)"
+    [ -n "$tgz" ] || die "no $pkg-*.tgz in $dist (build-onnxruntime.sh writes both there)"
+    tmp="$(mktemp -d)"
+    tar -C "$tmp" -xzf "$tgz"
+    rm -rf "${modules:?}/$pkg" && mv -T "$tmp/package" "$modules/$pkg"
+    rm -rf "$tmp"
+  done
+  if [ -f "$dist/uniad-edge-build.json" ]; then cp "$dist/uniad-edge-build.json" "$modules/onnxruntime-node/"; fi
 }
 
 # ---- bundle: production files only, for this machine's architecture and Node ABI -------------------------------
@@ -91,8 +113,8 @@ make_bundle() {
   local ortdir="$dst/node_modules/onnxruntime-node"
   local jetson; jetson="$(jetson_onnxruntime)"
   if [ -n "$jetson" ]; then
-    say "using the onnxruntime-node built at $jetson"
-    rm -rf "$ortdir" && cp -aL "$jetson" "$ortdir"
+    say "using the onnxruntime-node built for this Jetson in $jetson"
+    install_onnxruntime_packs "$jetson" "$dst/node_modules"
   fi
   # onnxruntime-node ships binaries for every OS and CPU (~290 MB); keep this one's.
   if [ -d "$ortdir/bin" ]; then
@@ -131,6 +153,26 @@ unpack_release() {
   mv -T "$top" "$opt/releases/$version"
   rm -rf "$tmp"
   echo "$version"
+}
+
+# On a Jetson the release needs the onnxruntime-node built there (TensorRT): from --onnxruntime or the build folder,
+# else the one the running release has, so an upgrade never drops back to the CPU-only npm build.
+jetson_onnxruntime_into() {
+  local modules="$opt/releases/$1/node_modules" dist running="$opt/current/node_modules"
+  dist="$(jetson_onnxruntime)"
+  if [ -n "$dist" ]; then
+    install_onnxruntime_packs "$dist" "$modules"
+    say "installed the onnxruntime-node built in $dist"
+  elif [ ! -f "$modules/onnxruntime-node/uniad-edge-build.json" ] && [ -f "$running/onnxruntime-node/uniad-edge-build.json" ] \
+    && [ "$(readlink "$opt/current")" != "releases/$1" ]; then
+    rm -rf "$modules/onnxruntime-node" "$modules/onnxruntime-common"
+    cp -a "$running/onnxruntime-node" "$running/onnxruntime-common" "$modules/"
+    say "kept the Jetson-built onnxruntime-node of the running release"
+  else
+    return 0
+  fi
+  chown -R 0:0 "$modules/onnxruntime-node" "$modules/onnxruntime-common"
+  chmod -R u+rwX,go+rX,go-w "$modules/onnxruntime-node" "$modules/onnxruntime-common"
 }
 
 switch_to() { # atomically point current at releases/$1, previous at what current was
@@ -207,13 +249,13 @@ prune_releases() { # keep current, previous and the two newest others
   while IFS= read -r r; do
     [[ " ${keep[*]} " == *" releases/$r "* ]] && continue
     n=$((n + 1))
-    [ $n -gt 2 ] && rm -rf "${opt:?}/releases/$r"
+    if [ $n -gt 2 ]; then rm -rf "${opt:?}/releases/$r"; fi
   done < <(ls -t "$opt/releases")
 }
 
 rollback_to_previous() {
   local prev; prev="$(readlink "$opt/previous" 2>/dev/null || true)"
-  [ -n "$prev" ] && [ -d "$opt/$prev" ] || die "no previous release to roll back to"
+  if [ -z "$prev" ] || [ ! -d "$opt/$prev" ]; then die "no previous release to roll back to"; fi
   switch_to "${prev#releases/}"
   install_unit
   say "rolled back to ${prev#releases/}"
@@ -235,6 +277,7 @@ case "$command" in
     install -d -m 0755 -o 0 -g 0 "$opt" "$opt/releases"
     ensure_user
     version="$(unpack_release "$bundle")"
+    jetson_onnxruntime_into "$version"
     switch_to "$version"
     install_files
     prune_releases
@@ -254,10 +297,10 @@ case "$command" in
   status)
     echo "current:  $(readlink "$opt/current" 2>/dev/null || echo none)"
     echo "previous: $(readlink "$opt/previous" 2>/dev/null || echo none)"
-    ls -1 "$opt/releases" 2>/dev/null | sed 's/^/release:  /'
+    find "$opt/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf 'release:  %f\n' 2>/dev/null | sort
     ;;
   *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -4,7 +4,7 @@
  * stand-in `systemctl` (written below) that reports a release as failed when its version is in $BAD_VERSIONS.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -29,8 +29,12 @@ let work: string;
 let bundle: string;
 let root: string;
 
+/** Runs install.sh; a failure keeps its exit code and output, and says them in its message. */
 async function sh(args: string[], env: Record<string, string> = {}) {
-  return run('bash', [script, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  return run('bash', [script, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 }).catch((err: Error & { stdout: string; stderr: string }) => {
+    err.message += `\n${err.stdout}${err.stderr}`;
+    throw err;
+  });
 }
 
 /** A second release made the way a new version arrives: the same tree with another version in it. */
@@ -147,5 +151,31 @@ describe('install.sh', () => {
     expect(failed?.stdout).toContain(`rolled back to ${version}`);
     expect(readlinkSync(join(opt, 'current'))).toBe(`releases/${version}`);
     expect(readFileSync(join(root, 'etc/systemd/system/uniad-edge.service'), 'utf8')).toContain('Type=notify');
+  }, 180_000);
+
+  it('should put the onnxruntime-node built on a Jetson into the release, and keep it across the next upgrade', async () => {
+    const opt = join(root, 'opt/uniad-edge');
+    const stub = join(work, 'systemctl');
+    const env = { SYSTEMCTL: stub, STUB_ROOT: root, STUB_LOG: join(work, 'systemctl.log'), BAD_VERSIONS: '' };
+    // What build-onnxruntime.sh leaves in <build dir>/dist-<version>/: npm pack tarballs and its build record.
+    const dist = join(work, 'dist-1.20.1');
+    for (const pkg of ['onnxruntime-common', 'onnxruntime-node']) {
+      const dir = join(work, `pack-${pkg}`, 'package');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: pkg, version: '1.20.1' }));
+      mkdirSync(dist, { recursive: true });
+      await run('tar', ['-C', join(work, `pack-${pkg}`), '-czf', join(dist, `${pkg}-1.20.1.tgz`), 'package']);
+    }
+    writeFileSync(join(dist, 'uniad-edge-build.json'), '{"onnxruntime":"1.20.1","jetpack":"6.1"}');
+    const ortVersion = (release: string, pkg: string) => (JSON.parse(readFileSync(join(opt, 'releases', release, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+
+    await sh(['upgrade', '--root', root, '--bundle', await rebundle('9.1.0'), '--settle', '0', '--onnxruntime', dist], env);
+    expect([ortVersion('9.1.0', 'onnxruntime-node'), ortVersion('9.1.0', 'onnxruntime-common')]).toEqual(['1.20.1', '1.20.1']);
+    expect(existsSync(join(opt, 'releases/9.1.0/node_modules/onnxruntime-node/uniad-edge-build.json'))).toBe(true);
+    expect(owner(join(opt, 'releases/9.1.0/node_modules/onnxruntime-node/package.json'))).toBe('0:0');
+
+    const { stdout } = await sh(['upgrade', '--root', root, '--bundle', await rebundle('9.2.0'), '--settle', '0'], env);
+    expect(stdout).toContain('kept the Jetson-built onnxruntime-node of the running release');
+    expect(ortVersion('9.2.0', 'onnxruntime-node')).toBe('1.20.1');
   }, 180_000);
 });

@@ -6,7 +6,7 @@ import { ScoreHistory } from '../../src/sinks/score-history.js';
 import type { Decision, Verdict } from '../../src/types.js';
 
 const verdict: Verdict = {
-  id: 'cam1:r:7', camera: 'cam1', line: 'l1', product: 'écrou', seq: 7, capturedAt: 1, decidedAt: 2, score: 0.9, threshold: 0.5, reject: true, reason: 'anomaly', model: 'm@1',
+  id: 'cam1:r:7', camera: 'cam1', line: 'l1', product: 'écrou', seq: 7, capturedAt: 1, decidedAt: 2, score: 0.9, threshold: 0.5, normalizedScore: 1.8, reject: true, reason: 'anomaly', model: 'm@1',
 };
 
 function frame(width: number, height: number, value: (x: number, y: number) => number) {

@@ -243,7 +243,7 @@ export const configSchema = z
         username: z.string().min(1).optional(),
         password: z.string().optional(),
         /** Width of the score chart, seconds. */
-        chartSeconds: z.number().int().min(10).max(3600).default(120),
+        chartSeconds: range(10, 3600, ' s', 'how much history the score chart shows', true).default(120),
       })
       .strict()
       .default({}),

@@ -9,8 +9,8 @@
 #
 # Usage:
 #   install.sh bundle  [--out DIR] [--onnxruntime DIST]  on a build machine of the target architecture, after npm ci;
-#                                                        DIST: build-onnxruntime.sh's dist-<version> folder (arm64:
-#                                                        found in ~/.cache/uniad-edge by default)
+#                                                        DIST: build-onnxruntime.sh's dist-<version> folder or its
+#                                                        built js/node (arm64: found in ~/.cache/uniad-edge by default)
 #   install.sh install [--bundle FILE] [--no-start] [--onnxruntime DIST]
 #                                                        first install (builds a bundle from this checkout if none given)
 #   install.sh upgrade --bundle FILE [--settle SECONDS] [--onnxruntime DIST]
@@ -68,9 +68,13 @@ jetson_onnxruntime() {
   find "$builds" -maxdepth 2 -name 'onnxruntime-node-*.tgz' -printf '%T@ %h\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-
 }
 
-# Unpacks the packed onnxruntime-common and onnxruntime-node from dist folder $1 into node_modules $2.
+# Unpacks the packed onnxruntime-common and onnxruntime-node into node_modules $2. $1 is build-onnxruntime.sh's
+# dist-<version> folder, or the built js/node folder (whose dist folder is <build dir>/dist-<version>).
 install_onnxruntime_packs() {
-  local dist="$1" modules="$2" pkg tgz tmp
+  local dist="$1" modules="$2" pkg tgz tmp record="$1/uniad-edge-build.json"
+  if [ -f "$dist/package.json" ]; then
+    dist="$(cd "$dist/../../.." && pwd)/dist-$(node -p "require('$dist/package.json').version")"
+  fi
   for pkg in onnxruntime-common onnxruntime-node; do
     tgz="$(find "$dist" -maxdepth 1 -name "$pkg-*.tgz" | sort | tail -n 1)"
     [ -n "$tgz" ] || die "no $pkg-*.tgz in $dist (build-onnxruntime.sh writes both there)"
@@ -79,7 +83,8 @@ install_onnxruntime_packs() {
     rm -rf "${modules:?}/$pkg" && mv -T "$tmp/package" "$modules/$pkg"
     rm -rf "$tmp"
   done
-  if [ -f "$dist/uniad-edge-build.json" ]; then cp "$dist/uniad-edge-build.json" "$modules/onnxruntime-node/"; fi
+  [ -f "$record" ] || record="$dist/uniad-edge-build.json"
+  if [ -f "$record" ]; then cp "$record" "$modules/onnxruntime-node/"; fi
 }
 
 # ---- bundle: production files only, for this machine's architecture and Node ABI -------------------------------

@@ -157,8 +157,14 @@ describe('install.sh', () => {
     const opt = join(root, 'opt/uniad-edge');
     const stub = join(work, 'systemctl');
     const env = { SYSTEMCTL: stub, STUB_ROOT: root, STUB_LOG: join(work, 'systemctl.log'), BAD_VERSIONS: '' };
-    // What build-onnxruntime.sh leaves in <build dir>/dist-<version>/: npm pack tarballs and its build record.
-    const dist = join(work, 'dist-1.20.1');
+    // What build-onnxruntime.sh leaves in its build dir: npm pack tarballs in dist-<version>/, and the built binding
+    // with its build record in onnxruntime-<version>/js/node/ (what --onnxruntime names, as deploy/jetson/README.md says).
+    const build = join(work, 'ort-build');
+    const dist = join(build, 'dist-1.20.1');
+    const jsNode = join(build, 'onnxruntime-1.20.1/js/node');
+    mkdirSync(jsNode, { recursive: true });
+    writeFileSync(join(jsNode, 'package.json'), JSON.stringify({ name: 'onnxruntime-node', version: '1.20.1' }));
+    writeFileSync(join(jsNode, 'uniad-edge-build.json'), '{"onnxruntime":"1.20.1","jetpack":"6.1"}');
     for (const pkg of ['onnxruntime-common', 'onnxruntime-node']) {
       const dir = join(work, `pack-${pkg}`, 'package');
       mkdirSync(dir, { recursive: true });
@@ -166,12 +172,11 @@ describe('install.sh', () => {
       mkdirSync(dist, { recursive: true });
       await run('tar', ['-C', join(work, `pack-${pkg}`), '-czf', join(dist, `${pkg}-1.20.1.tgz`), 'package']);
     }
-    writeFileSync(join(dist, 'uniad-edge-build.json'), '{"onnxruntime":"1.20.1","jetpack":"6.1"}');
     const ortVersion = (release: string, pkg: string) => (JSON.parse(readFileSync(join(opt, 'releases', release, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
 
-    await sh(['upgrade', '--root', root, '--bundle', await rebundle('9.1.0'), '--settle', '0', '--onnxruntime', dist], env);
+    await sh(['upgrade', '--root', root, '--bundle', await rebundle('9.1.0'), '--settle', '0', '--onnxruntime', jsNode], env);
     expect([ortVersion('9.1.0', 'onnxruntime-node'), ortVersion('9.1.0', 'onnxruntime-common')]).toEqual(['1.20.1', '1.20.1']);
-    expect(existsSync(join(opt, 'releases/9.1.0/node_modules/onnxruntime-node/uniad-edge-build.json'))).toBe(true);
+    expect(readFileSync(join(opt, 'releases/9.1.0/node_modules/onnxruntime-node/uniad-edge-build.json'), 'utf8')).toContain('"jetpack":"6.1"');
     expect(owner(join(opt, 'releases/9.1.0/node_modules/onnxruntime-node/package.json'))).toBe('0:0');
 
     const { stdout } = await sh(['upgrade', '--root', root, '--bundle', await rebundle('9.2.0'), '--settle', '0'], env);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { secretPath, secretValue } from './credentials.js';
 import { uniadError } from './errors.js';
 import { maxTopicBytes, topicPartProblem } from './sinks/topics.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
@@ -262,8 +263,11 @@ export interface Config extends Omit<Parsed, 'cameras' | 'mqtt' | 'stateDir'> {
   readonly mqtt: MqttConfig;
 }
 
-/** Validates an already-parsed YAML document. Relative paths resolve against `baseDir` (the config file's folder). */
-export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
+/**
+ * Validates an already-parsed YAML document. Relative paths resolve against `baseDir` (the config file's folder);
+ * `credential:NAME` secrets are read from `env.CREDENTIALS_DIRECTORY` (credentials.ts).
+ */
+export function parseConfig(doc: unknown, baseDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(doc ?? {});
   if (!result.success) throw uniadError('CONFIG_INVALID', describeIssues(result.error, { doc, example: 'config.example.yaml' }));
   const cfg = result.data;
@@ -312,11 +316,18 @@ export function parseConfig(doc: unknown, baseDir = process.cwd()): Config {
     cameras,
     model: { ...cfg.model, path: abs(cfg.model.path)!, thresholdsFile: abs(cfg.model.thresholdsFile) },
     shadow: cfg.shadow && { ...cfg.shadow, path: abs(cfg.shadow.path)! },
+    embeddedBroker: {
+      ...eb,
+      password: secretValue(eb.password, 'embeddedBroker.password', env),
+      users: eb.users.map((u, i) => ({ ...u, password: secretValue(u.password, `embeddedBroker.users[${i}].password`, env)! })),
+    },
+    dashboard: { ...cfg.dashboard, password: secretValue(cfg.dashboard.password, 'dashboard.password', env) },
     mqtt: {
       ...cfg.mqtt,
+      password: secretValue(cfg.mqtt.password, 'mqtt.password', env),
       ca: abs(cfg.mqtt.ca),
       cert: abs(cfg.mqtt.cert),
-      key: abs(cfg.mqtt.key),
+      key: abs(secretPath(cfg.mqtt.key, 'mqtt.key', env)),
       prefix,
       queue: { ...cfg.mqtt.queue, dir: abs(cfg.mqtt.queue.dir) ?? statePaths(stateDir).queue },
     },

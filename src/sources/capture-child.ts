@@ -23,8 +23,22 @@ let pipeline: Pipeline | undefined;
  * appsink up per frame grew this process's JS heap by ~20 KB a frame until it ran out of memory (measured).
  */
 let appsink: AppSink | undefined;
-let finishing = false;
 let caps = { width: 0, height: 0 };
+
+/**
+ * Native calls that hold a libuv thread-pool thread until they call back. `process.exit` joins those threads, so
+ * exiting while one is pending hangs for good: the process then neither exits nor runs its SIGTERM handler
+ * (seen: orphaned children stuck in exit, their bus poll still waiting; docs/platform.md).
+ */
+let pulling = false;
+let polling = false;
+/** How long a stopped pipeline gets to give those calls back before this process kills itself instead. */
+const exitGraceMs = 3000;
+
+/** How this process ends, set once it starts ending. */
+let outcome: { message: ChildMessage | undefined; code: number } | undefined;
+let settling = false;
+let exiting = false;
 
 /** Sends a status message, then exits: `process.send` is asynchronous and would be lost by an immediate exit. */
 function exitAfter(message: ChildMessage | undefined, code: number): void {
@@ -32,13 +46,37 @@ function exitAfter(message: ChildMessage | undefined, code: number): void {
   process.send!(message, undefined, {}, () => process.exit(code));
 }
 
-/** Stops the pipeline first: a pending pull keeps `process.exit` from returning (docs/platform.md). */
+function exitWhenIdle(): void {
+  if (!settling || pulling || polling || exiting) return;
+  exiting = true;
+  exitAfter(outcome!.message, outcome!.code);
+}
+
+/** The frames are out (or no longer wanted): exit once the stopped pipeline's native calls are back. */
+function settle(): void {
+  if (!settling) {
+    settling = true;
+    // A call that never comes back would keep this process (and its camera) forever.
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), exitGraceMs);
+  }
+  exitWhenIdle();
+}
+
+/** Stops the pipeline first: that makes a pending pull return null and the bus poll return its last message. */
 function finish(message: ChildMessage | undefined, code: number): void {
-  if (finishing) return;
-  finishing = true;
+  if (outcome !== undefined) return;
+  outcome = { message, code };
   pipeline?.stop();
-  if (code === exitCodes.endOfStream) frames.end(() => exitAfter(message, code));
-  else exitAfter(message, code);
+  if (code === exitCodes.endOfStream) frames.end(settle);
+  else settle();
+}
+
+/** SIGTERM or the parent gone: also cuts short an end of stream still flushing its last frames to the parent. */
+function terminate(): void {
+  if (outcome === undefined) return finish(undefined, exitCodes.terminated);
+  if (settling) return;
+  outcome = { message: undefined, code: exitCodes.terminated };
+  settle();
 }
 
 function fail(message: string): void {
@@ -46,7 +84,8 @@ function fail(message: string): void {
 }
 
 function onSample(sample: Buffer | null, fields: CapsFields): void {
-  if (finishing) return;
+  pulling = false;
+  if (outcome !== undefined) return exitWhenIdle();
   // Null only at end of stream (or when stopped, handled above). The bus eos may come earlier: it does not count.
   if (sample === null) return finish({ type: 'eos' }, exitCodes.endOfStream);
   const width = Number(fields.width);
@@ -68,13 +107,22 @@ function onSample(sample: Buffer | null, fields: CapsFields): void {
 }
 
 function pull(): void {
-  appsink?.pull(onSample);
+  if (outcome !== undefined || appsink === undefined) return;
+  pulling = true;
+  appsink.pull(onSample);
 }
 
 function onBus(message: BusMessage): void {
   const from = message.name ?? message._src_element_name ?? 'pipeline';
-  if (message.type === 'error') fail(`${message.message ?? 'unknown error'} (from ${from})`);
-  else if (message.type === 'warning') process.send?.({ type: 'warning', message: `${message.message ?? 'unknown warning'} (from ${from})` } satisfies ChildMessage);
+  if (outcome === undefined) {
+    if (message.type === 'error') fail(`${message.message ?? 'unknown error'} (from ${from})`);
+    else if (message.type === 'warning') process.send?.({ type: 'warning', message: `${message.message ?? 'unknown warning'} (from ${from})` } satisfies ChildMessage);
+  }
+  // The addon polls again only while the pipeline is not stopped: after stop() this message was the last.
+  if (outcome !== undefined) {
+    polling = false;
+    exitWhenIdle();
+  }
 }
 
 function start(launch: string | undefined): void {
@@ -86,6 +134,9 @@ function start(launch: string | undefined): void {
   }
   appsink = pipeline.findChild(sinkName) ?? undefined;
   if (appsink === undefined) return fail(`the pipeline has no appsink named "${sinkName}"`);
+  // Not flushed at stop: the state changes it posts are what the pending bus poll returns with.
+  pipeline.autoFlushBus = false;
+  polling = true;
   pipeline.pollBus(onBus);
   pipeline.play();
   process.send?.({ type: 'started' } satisfies ChildMessage);
@@ -93,9 +144,11 @@ function start(launch: string | undefined): void {
   pull();
 }
 
-process.on('SIGTERM', () => finish(undefined, exitCodes.terminated));
-// The parent died or dropped us: nobody reads the frames any more.
-process.on('disconnect', () => finish(undefined, exitCodes.terminated));
-frames.on('error', (err) => finish(undefined, (err as NodeJS.ErrnoException).code === 'EPIPE' ? exitCodes.terminated : exitCodes.failed));
+process.on('SIGTERM', terminate);
+// The parent died or dropped us: nobody reads the frames any more, and the camera must be free for its successor.
+process.on('disconnect', terminate);
+frames.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'EPIPE' ? terminate() : finish(undefined, exitCodes.failed)));
 
-start(process.env[launchEnv]);
+// A parent that died while this process was still loading went before the 'disconnect' listener was there.
+if (process.send !== undefined && !process.connected) terminate();
+else start(process.env[launchEnv]);

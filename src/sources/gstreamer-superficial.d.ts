@@ -29,6 +29,8 @@ declare module 'gstreamer-superficial' {
     pause(): void;
     stop(): void;
     findChild(name: string): AppSink | null;
+    /** Whether stop() flushes the bus (default true); a flush can leave a pending `pollBus` waiting for good. */
+    autoFlushBus: boolean;
     /** Calls back for every bus message until the pipeline is stopped. */
     pollBus(callback: (message: BusMessage) => void): void;
   }

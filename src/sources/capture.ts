@@ -48,6 +48,12 @@ export interface CaptureCamera {
 }
 
 const defaultKillGraceMs = 2000;
+/**
+ * What a capture process gets to report 'started' (Node, the GStreamer registry and the pipeline loaded) before its
+ * watchdog, armed from then on, takes over. That start-up is this machine's work, not the camera's: it took 1.6 s
+ * at load average 13 (from tsx sources), and a watchdog counting it restarted every process before its first frame.
+ */
+const startAllowanceSeconds = 60;
 
 export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Observable<Frame> {
   const out = { width: opts.width, height: opts.height, crop: camera.crop, fps: camera.fps, live: opts.live };
@@ -80,10 +86,13 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
       }
     };
 
-    const onFrameTimeout = () => {
-      report({ type: 'frame-timeout', camera: camera.id, seconds: camera.watchdogSeconds });
-      logger.warn('no frame from camera in time, restarting its capture', { ...log, seconds: camera.watchdogSeconds });
-      proc?.stop();
+    const armWatchdog = (seconds: number) => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        report({ type: 'frame-timeout', camera: camera.id, seconds });
+        logger.warn('no frame from camera in time, restarting its capture', { ...log, seconds });
+        proc?.stop();
+      }, seconds * 1000);
     };
 
     const scheduleRestart = () => {
@@ -126,12 +135,14 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
         held = false;
         if (unsubscribed || proc !== handle) return;
         handle.resume();
-        watchdog = setTimeout(onFrameTimeout, camera.watchdogSeconds * 1000);
+        armWatchdog(camera.watchdogSeconds);
       });
     };
 
     const start = () => {
       passFrames = 0;
+      // A hold belongs to the process it paused; a new process is held again by its own first frame if need be.
+      held = false;
       const handle = spawnCaptureProcess(
         launch,
         {
@@ -146,6 +157,7 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
           onMessage: (message) => {
             switch (message.type) {
               case 'started':
+                armWatchdog(camera.watchdogSeconds);
                 // A process that talks has been spawned, so it has a pid.
                 report({ type: 'started', camera: camera.id, pid: handle.pid! });
                 logger.info('camera capture started', { ...log, pid: handle.pid });
@@ -173,7 +185,7 @@ export function captureCamera(camera: CaptureCamera, opts: CaptureOptions): Obse
         opts.killGraceMs ?? defaultKillGraceMs,
       );
       proc = handle;
-      watchdog = setTimeout(onFrameTimeout, camera.watchdogSeconds * 1000);
+      armWatchdog(Math.max(camera.watchdogSeconds, startAllowanceSeconds));
     };
 
     start();

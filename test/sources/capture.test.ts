@@ -28,6 +28,12 @@ const isAlive = (pid: number) => {
   }
 };
 
+/**
+ * Waits are generous: each capture process is a new Node with tsx and GStreamer, which takes seconds on a loaded
+ * machine (CI, two cores shared). What a test asserts never depends on how long the wait took.
+ */
+const slowStartMs = 30_000;
+
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -100,7 +106,8 @@ describe('captureCamera', () => {
     // A long grace period: a process gone well before it was not SIGKILLed.
     await firstValueFrom(captureCamera(camera({ kind: 'test', pattern: 'ball' }), { ...opts, killGraceMs: 10_000 }));
     const { pid } = started(events)[0]!;
-    await until(() => !isAlive(pid), 2000, `capture process ${pid} to exit`);
+    // Below the grace period, so the parent's SIGKILL cannot be what ended it.
+    await until(() => !isAlive(pid), 8000, `capture process ${pid} to exit`);
   });
 
   it('should keep capturing when the event handler throws', async () => {
@@ -119,11 +126,11 @@ describe('captureCamera', () => {
     const frames: Frame[] = [];
     const sub: Subscription = captureCamera(camera({ kind: 'test', pattern: 'ball' }), opts).subscribe((f) => frames.push(f));
     try {
-      await until(() => frames.length >= 3, 5000, 'first frames');
+      await until(() => frames.length >= 3, slowStartMs, 'first frames');
       const { pid } = started(events)[0]!;
       process.kill(pid, 'SIGKILL');
       const before = frames.length;
-      await until(() => frames.length >= before + 3 && started(events).length === 2, 5000, 'frames from a new process');
+      await until(() => frames.length >= before + 3 && started(events).length === 2, slowStartMs, 'frames from a new process');
       expect(events).toContainEqual({ type: 'exited', camera: 'cam1', code: null, signal: 'SIGKILL' });
       expect(events).toContainEqual({ type: 'restarting', camera: 'cam1', attempt: 1, delayMs: 50 });
       expect(started(events)[1]!.pid).not.toBe(pid);
@@ -138,7 +145,7 @@ describe('captureCamera', () => {
     // A frame every 5 s against a 1 s watchdog: the process is declared frozen after its first frame.
     const sub = captureCamera(camera({ kind: 'test', pattern: 'ball' }, { fps: 0.2, watchdogSeconds: 1 }), opts).subscribe();
     try {
-      await until(() => started(events).length === 2, 5000, 'a second capture process');
+      await until(() => started(events).length === 2, slowStartMs, 'a second capture process');
       expect(events.map((e) => e.type)).toEqual(['started', 'frame-timeout', 'exited', 'restarting', 'started']);
     } finally {
       sub.unsubscribe();
@@ -150,18 +157,19 @@ describe('captureCamera', () => {
     const gate = new FlowGate();
     const frames: Frame[] = [];
     let completed = false;
-    const sub = captureCamera(camera({ kind: 'file', path: testVideo.path }, { watchdogSeconds: 1 }), { ...opts, gate }).subscribe({
+    // The watchdog runs from 'started' to the first frame too: 3 s leaves a loaded machine time for that.
+    const sub = captureCamera(camera({ kind: 'file', path: testVideo.path }, { watchdogSeconds: 3 }), { ...opts, gate }).subscribe({
       next: (f) => {
         if (frames.push(f) === 1) gate.hold('cam1');
       },
       complete: () => (completed = true),
     });
     try {
-      await until(() => frames.length >= 1, 5000, 'the first frame');
-      await new Promise((r) => setTimeout(r, 1500)); // past the watchdog
+      await until(() => frames.length >= 1, slowStartMs, 'the first frame');
+      await new Promise((r) => setTimeout(r, 3500)); // past the watchdog
       const whileHeld = frames.length;
       gate.release('cam1');
-      await until(() => completed, 10_000, 'the end of the file');
+      await until(() => completed, slowStartMs, 'the end of the file');
       expect(whileHeld).toBeLessThan(5);
       expect(frames.map((f) => f.seq)).toEqual([...Array(testVideo.frames).keys()]);
       expect(events.map((e) => e.type)).toEqual(['started', 'ended']);
@@ -175,7 +183,7 @@ describe('captureCamera', () => {
     let completed = false;
     const sub = captureCamera(camera({ kind: 'file', path: '/nonexistent/line1.mp4' }), opts).subscribe({ complete: () => (completed = true) });
     try {
-      await until(() => events.filter((e) => e.type === 'restarting').length === 3, 8000, 'three restarts');
+      await until(() => events.filter((e) => e.type === 'restarting').length === 3, slowStartMs, 'three restarts');
       const error = events.find((e) => e.type === 'error');
       expect(error).toMatchObject({ type: 'error', camera: 'cam1', message: expect.stringMatching(/^Resource not found.*; source \/nonexistent\/line1\.mp4$/) });
       expect(events).toContainEqual({ type: 'exited', camera: 'cam1', code: 1, signal: null });

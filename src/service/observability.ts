@@ -80,6 +80,7 @@ export function observe(cfg: Config, parts: { sink: MqttSink; scorer: EngineSupe
       history.add(verdict);
     },
     cameraEvent(event) {
+      if (event.type === 'frames-lost') metrics.framesLost(event.camera, event.expected - event.got);
       if (event.type !== 'restarting') return;
       restarts.set(event.camera, (restarts.get(event.camera) ?? 0) + 1);
       metrics.cameraRestart(event.camera);

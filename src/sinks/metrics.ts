@@ -31,6 +31,7 @@ export class ServiceMetrics {
   private readonly verdicts: Counter<'camera' | 'line' | 'reason'>;
   private readonly rejects: Counter<'camera' | 'line'>;
   private readonly restarts: Counter<'camera' | 'line'>;
+  private readonly lost: Counter<'camera' | 'line'>;
   private readonly lastFrame: Gauge<'camera' | 'line'>;
   private readonly waiting: Gauge<'camera' | 'line'>;
   private readonly inferenceSeconds: Histogram;
@@ -46,6 +47,7 @@ export class ServiceMetrics {
     this.verdicts = new Counter({ name: 'uniad_verdicts_total', help: 'Verdicts published, by reason (ok, anomaly, deadline, error)', labelNames: [...labelNames, 'reason'], registers });
     this.rejects = new Counter({ name: 'uniad_rejects_total', help: 'Verdicts that reject the part (anomaly, or a fail-safe deadline/error verdict)', labelNames, registers });
     this.restarts = new Counter({ name: 'uniad_camera_restarts_total', help: 'Capture process restarts (errors, exits, frame timeouts)', labelNames, registers });
+    this.lost = new Counter({ name: 'uniad_frames_lost_total', help: 'Frames the camera\'s decoder lost (a damaged file or stream: parts never inspected); shed frames are deadline verdicts instead', labelNames, registers });
     this.lastFrame = new Gauge({ name: 'uniad_camera_last_frame_timestamp_seconds', help: 'When the camera last delivered a frame (Unix time)', labelNames, registers });
     this.waiting = new Gauge({ name: 'uniad_frames_waiting', help: 'Frames waiting for the busy model (shed beyond the overload bound as deadline verdicts)', labelNames, registers });
     this.inferenceSeconds = new Histogram({ name: 'uniad_inference_seconds', help: 'Duration of one model run (one batch)', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10], registers });
@@ -73,6 +75,7 @@ export class ServiceMetrics {
       this.frames.inc({ camera: id, line }, 0);
       this.rejects.inc({ camera: id, line }, 0);
       this.restarts.inc({ camera: id, line }, 0);
+      this.lost.inc({ camera: id, line }, 0);
       for (const reason of ['ok', 'anomaly', 'deadline', 'error']) this.verdicts.inc({ camera: id, line, reason }, 0);
     }
     collectDefaultMetrics({ register: this.registry });
@@ -97,6 +100,10 @@ export class ServiceMetrics {
 
   cameraRestart(camera: string): void {
     this.restarts.inc(this.labels(camera));
+  }
+
+  framesLost(camera: string, count: number): void {
+    this.lost.inc(this.labels(camera), count);
   }
 
   /** Frames waiting per camera (cameras absent have none). */

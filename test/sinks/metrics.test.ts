@@ -38,6 +38,7 @@ describe('ServiceMetrics', () => {
     m.verdict(verdict('anomaly', true), 1200);
     m.verdict(verdict('deadline', true), 3500);
     m.cameraRestart('cam2');
+    m.framesLost('cam1', 3);
     m.inference(4, 0.03);
     m.backlog(new Map([['cam1', 7]]));
     const text = await m.text();
@@ -47,6 +48,7 @@ describe('ServiceMetrics', () => {
     expect(sample(text, 'uniad_verdicts_total', '{camera="cam1",line="l1",reason="deadline"}')).toBe(1);
     expect(sample(text, 'uniad_rejects_total', '{camera="cam1",line="l1"}')).toBe(2);
     expect(sample(text, 'uniad_camera_restarts_total', '{camera="cam2",line="l1"}')).toBe(1);
+    expect(sample(text, 'uniad_frames_lost_total', '{camera="cam1",line="l1"}')).toBe(3);
     expect(sample(text, 'uniad_frames_waiting', '{camera="cam1",line="l1"}')).toBe(7);
     expect(sample(text, 'uniad_frames_waiting', '{camera="cam2",line="l1"}')).toBe(0);
     expect(sample(text, 'uniad_batch_size_bucket', '{le="4"}')).toBe(1);

@@ -244,12 +244,13 @@ landed it, on the shared 2-core box). Where verdicts are involved an independent
 | the same config started twice | \`run\`/\`demo\` take \`<stateDir>/lock\` (a symlink to the PID, works on a full disk); the second is refused naming the first's PID (\`INSTANCE_RUNNING\`); a lock of a dead or foreign process is taken over | \`twin.test.ts\` | second exits 1 at once; the first: 21 frames, 21 verdict ids, connected once |
 | anyone on the box publishes under the prefix or takes the service's client id (embedded broker) | only the \`service\` account publishes under the prefix; \`operator\` only \`threshold/set\` and \`recipe\`; \`viewer\` and anonymous nothing; a will is held to the same rule; the client id is refused to others ("identifier rejected"); the dashboard reads with a \`viewer\` account. Mosquitto: the ACL in docs/mqtt-acl.md | \`impersonation.test.ts\` | fake status, fake reject and client id refused for anonymous, viewer and operator; the service never knocked off; mosquitto with the documented ACL delivers only the service's messages |
 | a damaged file loses frames in the decoder (GStreamer says nothing) | the frames out of a file played frame by frame are compared with its MP4 sample table at each end: the loss is logged, counted (\`framesLost\`), \`degraded\` with \`SOURCE_FRAMES_LOST\` for that camera; bus warnings are logged | \`frame-loss.test.ts\` | 300-frame file with damaged data: 241 frames, all 241 decided, 59 reported lost; a sound file beside it reported nothing |
+| a password with \`#\`, \`@\`, \`%\` or \`/\` in \`mqtt.url\` or an \`rtsp://\` source | the broker URL is parsed once (WHATWG) and given to MQTT.js as options (its own parser read a \`#\` as the end of the host); credentials come percent-encoded in the URL or in \`mqtt.username\`/\`mqtt.password\` (both at once is refused) and leave the URL, which then holds no secret; an unencoded one is refused with the fix, never shown | \`secrets.test.ts\`, \`bad-input.test.ts\` | mosquitto with password \`p#s@s%w/rd\`: connects both ways, verdicts delivered; 0 bytes of the password, raw or encoded, in the service's output or \`check\`'s; no Node deprecation warning |
 | a numeric config value out of a sane range (\`watchdogSeconds: 0.001\`) | refused with the value, the range and why; a walk over the schema checks every numeric field has both bounds | \`../config-bounds.test.ts\` | 18+ numeric fields bounded |
 
 Not done yet (issue 9): a client-id takeover on an external broker (two instances with different state folders) is
 not recognised as such — the queue no longer loses the in-flight verdicts, but the two still take the connection
-from each other; and the secrets audit (credentials as separate fields, percent-encoding, grepping every byte of
-output for passwords with \`#@%/\`) beyond the existing \`bad-input.test.ts\` check.
+from each other; the secrets audit does not yet cover an RTSP server that asks for the password (what the capture
+process and GStreamer relay while authenticating) nor grep what the dashboard serves for configured secrets.
 
 ## Samples
 

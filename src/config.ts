@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { secretPath, secretValue } from './credentials.js';
 import { uniadError } from './errors.js';
+import { parseBrokerUrl } from './sinks/broker-url.js';
 import { maxTopicBytes, topicPartProblem } from './sinks/topics.js';
 import { parseSourceUri, type SourceSpec } from './sources/uri.js';
 import { resolveStateDir, statePaths } from './state-dir.js';
@@ -308,6 +309,12 @@ export function parseConfig(doc: unknown, baseDir = process.cwd(), env: NodeJS.P
   if ((cfg.mqtt.cert === undefined) !== (cfg.mqtt.key === undefined)) {
     throw uniadError('CONFIG_INVALID', 'mqtt.cert/mqtt.key: a client certificate needs both cert and key');
   }
+  // the URL is parsed here, once; credentials in it (percent-encoded) move to the fields, and it keeps no secret
+  const broker = cfg.mqtt.url === undefined ? undefined : parseBrokerUrl(cfg.mqtt.url);
+  if (broker?.username !== undefined && (cfg.mqtt.username !== undefined || cfg.mqtt.password !== undefined)) {
+    throw uniadError('CONFIG_INVALID', 'mqtt.url: has a user name and so do mqtt.username/mqtt.password (give the credentials once, preferably in the fields)');
+  }
+  const login = broker?.username !== undefined ? { username: broker.username, password: broker.password } : { username: cfg.mqtt.username, password: cfg.mqtt.password };
   const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
   const stateDir = resolveStateDir(abs(cfg.stateDir));
   return {
@@ -324,7 +331,10 @@ export function parseConfig(doc: unknown, baseDir = process.cwd(), env: NodeJS.P
     dashboard: { ...cfg.dashboard, password: secretValue(cfg.dashboard.password, 'dashboard.password', env) },
     mqtt: {
       ...cfg.mqtt,
-      password: secretValue(cfg.mqtt.password, 'mqtt.password', env),
+      url: broker?.url,
+      username: login.username,
+      // a password from the URL is the URL's; one in the field may name a file or variable holding it (credentials.ts)
+      password: broker?.username !== undefined ? login.password : secretValue(cfg.mqtt.password, 'mqtt.password', env),
       ca: abs(cfg.mqtt.ca),
       cert: abs(cfg.mqtt.cert),
       key: abs(secretPath(cfg.mqtt.key, 'mqtt.key', env)),

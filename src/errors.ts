@@ -43,6 +43,7 @@ const table = {
     `mqtt offline queue: cannot write "${path}" (${why}); verdicts queue in memory only, lost if the service stops, until it can (free space on that disk; the queue goes back to disk by itself)`,
   SOURCE_FRAMES_LOST: (camera: string, got: string, expected: string) =>
     `camera ${camera}: the decoder delivered ${got} of the ${expected} frames its file holds; ${Number(expected) - Number(got)} parts were never inspected (the file is damaged: re-record or re-encode it)`,
+  MQTT_URL: (field: string, why: string) => `config: ${field}: ${why}`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

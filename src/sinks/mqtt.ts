@@ -30,6 +30,7 @@ import { feedImage } from './feed.js';
 import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type NodeInfo, type StatusStats } from './payload.js';
 import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
+import { parseBrokerUrl } from './broker-url.js';
 import { StatusCauses } from './status-causes.js';
 import { commandFilters, feedTopic, shadowVerdictTopic, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
 
@@ -83,18 +84,6 @@ export interface MqttSinkStats {
   readonly refused: number;
 }
 
-/** `mqtt://user:secret@host:1883` → `mqtt://host:1883`. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparsable url)';
-  }
-}
-
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Why a failed publish is the broker's (or the client's) final no: an MQTT 5 PUBACK reason code of 0x80 or above. */
@@ -134,7 +123,9 @@ export class MqttSink {
     const { mqtt: cfg, info, logger } = opts;
     const url = opts.url ?? cfg.url;
     if (url === undefined) throw uniadError('MQTT_NO_URL');
-    this.url = safeUrl(url);
+    // parsed once (broker-url.ts), given to MQTT.js as options: its own URL parsing reads passwords differently
+    const address = parseBrokerUrl(url);
+    this.url = address.url;
     this.now = opts.now ?? Date.now;
     this.prefix = cfg.prefix;
     this.status = statusTopic(cfg.prefix, info.node);
@@ -146,16 +137,19 @@ export class MqttSink {
       if (this.client.connected) this.publishStatus();
     });
 
-    this.client = mqtt.connect(
-      url,
-      connectOptions({
-        mqtt: cfg,
+    this.client = mqtt.connect({
+      protocol: address.protocol,
+      hostname: address.hostname,
+      port: address.port,
+      path: address.path,
+      ...connectOptions({
+        mqtt: { ...cfg, username: cfg.username ?? address.username, password: cfg.password ?? address.password },
         protocolVersion: opts.protocolVersion ?? 4,
         will: { topic: this.status, payload: offlinePayload(info, 'connection lost') },
         defaultClientId: `uniad-edge-${info.node}`,
         reconnectPeriodMs: opts.reconnectPeriodMs,
       }),
-    );
+    });
     this.outbox = new Outbox(this.store, (topic, payload) => this.client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined), logger, {
       window: opts.window,
       refusal,

@@ -32,12 +32,14 @@ export function parseSourceUri(uri: string, field: string, baseDir = process.cwd
     case 'rtsp':
     case 'rtsps': {
       let url: URL;
+      // an RTSP URL may hold a password: an error about it never shows it
+      const hidden = '(not shown: it may hold a password)';
       try {
         url = new URL(uri);
       } catch {
-        throw uniadError('SOURCE_URI', field, uri, 'malformed URL');
+        throw uniadError('SOURCE_URI', field, hidden, 'malformed URL (a "#", "?", "@", "%" or "/" in a user name or password must be percent-encoded: %23 %3F %40 %25 %2F)');
       }
-      if (url.hostname === '') throw uniadError('SOURCE_URI', field, uri, 'missing host');
+      if (url.hostname === '') throw uniadError('SOURCE_URI', field, hidden, 'missing host');
       return { kind: 'rtsp', uri };
     }
     case 'file': {

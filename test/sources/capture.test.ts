@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { firstValueFrom, lastValueFrom, Subscription, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
@@ -149,6 +150,23 @@ describe('captureCamera', () => {
       expect(events.map((e) => e.type)).toEqual(['started', 'frame-timeout', 'exited', 'restarting', 'started']);
     } finally {
       sub.unsubscribe();
+    }
+  });
+
+  it('should not count a slow start of the capture process against its watchdog', async () => {
+    const { opts, events } = recorded(32, 24);
+    const nodeOptions = process.env.NODE_OPTIONS;
+    // Children inherit it: each takes 3 s longer to start, more than its 2 s watchdog.
+    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --require ${fileURLToPath(new URL('../support/slow-capture-start.cjs', import.meta.url))}`;
+    const frames: Frame[] = [];
+    const sub = captureCamera(camera({ kind: 'test', pattern: 'ball' }, { watchdogSeconds: 2 }), opts).subscribe((f) => frames.push(f));
+    try {
+      await until(() => frames.length >= 3, slowStartMs, 'first frames');
+      expect(events.map((e) => e.type)).toEqual(['started']);
+    } finally {
+      sub.unsubscribe();
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
     }
   });
 

@@ -35,6 +35,8 @@ describe('resolveStateDir', () => {
       archive: '/s/archive',
       engineCache: '/s/engine-cache',
       liveThresholds: '/s/live-thresholds.json',
+      recipes: '/s/recipes.json',
+      shadowReport: '/s/shadow-report.json',
     });
   });
 

@@ -81,6 +81,9 @@ describe('dashboard', () => {
     await expect.poll(async () => Number(await chart(page, 'white').getAttribute('data-rejects')), { timeout: 20_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#rejects tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await page.locator('#rejects tbody tr').first().locator('td').nth(1).textContent()).toBe('l1/white');
+    // score 1.0 against bolt's 0.5: twice the threshold, on the scale every product shares
+    expect(await page.locator('#rejects tbody tr').first().locator('td').nth(6).textContent()).toBe('2.00');
+    expect(await page.locator('.camera[data-camera="white"] .normalized').textContent()).toBe('2.00');
     await page.locator('.camera[data-camera="white"] img.heatmap:not([hidden])').waitFor({ timeout: 20_000 });
     expect(await page.locator('.camera[data-camera="passing"] .decision').textContent()).toBe('ok');
 

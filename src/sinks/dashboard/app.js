@@ -83,6 +83,8 @@ function showVerdict(v) {
   el.querySelector('.product').textContent = v.product;
   el.querySelector('.score').textContent = fmt(v.score);
   el.querySelector('.threshold').textContent = fmt(v.threshold);
+  // One scale across products for people: 1.00 is the threshold (verdict field normalizedScore).
+  el.querySelector('.normalized').textContent = fmt(v.normalizedScore, 2);
   const d = el.querySelector('.decision');
   d.textContent = v.reject ? `REJECT (${v.reason})` : 'ok';
   d.className = `decision ${v.reject ? 'reject' : 'ok'}`;
@@ -92,7 +94,7 @@ function showVerdict(v) {
 function addRejectRow(v) {
   const tbody = document.querySelector('#rejects tbody');
   const tr = document.createElement('tr');
-  const cells = [new Date(v.decidedAt).toLocaleTimeString(), `${v.line}/${v.camera}`, v.product, v.seq, fmt(v.score), fmt(v.threshold), v.reason];
+  const cells = [new Date(v.decidedAt).toLocaleTimeString(), `${v.line}/${v.camera}`, v.product, v.seq, fmt(v.score), fmt(v.threshold), fmt(v.normalizedScore, 2), v.reason];
   for (const text of cells) {
     const td = document.createElement('td');
     td.textContent = String(text);

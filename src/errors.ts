@@ -44,6 +44,8 @@ const table = {
   SOURCE_FRAMES_LOST: (camera: string, got: string, expected: string) =>
     `camera ${camera}: the decoder delivered ${got} of the ${expected} frames its file holds; ${Number(expected) - Number(got)} parts were never inspected (the file is damaged: re-record or re-encode it)`,
   MQTT_URL: (field: string, why: string) => `config: ${field}: ${why}`,
+  CLIENT_ID_TAKEOVER: (clientId: string, node: string) =>
+    `mqtt: another instance connects with client id "${clientId}" as node "${node}" and the broker keeps handing the connection over; verdicts wait in the queue meanwhile (stop the other instance, or give each its own node and mqtt.clientId)`,
   USAGE: (why: string) => `usage: ${why} (see uniad-edge --help)`,
 } as const;
 

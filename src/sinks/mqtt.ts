@@ -181,6 +181,51 @@ export class MqttSink {
       for (const id of Object.keys(this.client.outgoing)) this.client.removeOutgoingMessage(Number(id));
     });
     this.client.on('offline', () => logger.warn('mqtt: broker unreachable, queueing verdicts', { url: this.url, queued: this.store.size }));
+    this.watchForTwin();
+  }
+
+  /**
+   * Another process with the same node and client id (the same config started twice, each with its own state
+   * folder): the broker hands the connection to whichever connected last, back and forth. It shows on our own
+   * retained status topic: a status of another run (another `startedAt`) seen after two different connects (one
+   * could be our own previous run's last word). Then: logged, CLIENT_ID_TAKEOVER on the status, and reconnects slowed
+   * to one in 10 s instead of a tight fight; cleared once a connection held for a minute.
+   */
+  private watchForTwin(): void {
+    const { info, logger } = this.opts;
+    const clientId = this.client.options.clientId;
+    const normalPeriod = this.client.options.reconnectPeriod;
+    let sightings = 0;
+    let seenThisConnect = false;
+    let held: NodeJS.Timeout | undefined;
+    this.client.on('connect', () => {
+      seenThisConnect = false;
+      this.client.subscribeAsync(this.status, { qos: 1 }).catch((err: Error) => logger.debug('mqtt: could not subscribe to the own status topic', { error: err.message }));
+      clearTimeout(held);
+      held = setTimeout(() => {
+        if (sightings === 0) return;
+        sightings = 0;
+        this.client.options.reconnectPeriod = normalPeriod;
+        this.causes.clear('CLIENT_ID_TAKEOVER');
+        logger.info('mqtt: the connection held for a minute; no other instance seen', { clientId });
+      }, 60_000).unref();
+    });
+    this.client.on('close', () => clearTimeout(held));
+    this.client.on('message', (topic, payload) => {
+      if (topic !== this.status || seenThisConnect) return;
+      let other: { startedAt?: unknown; state?: unknown };
+      try {
+        other = JSON.parse(payload.toString('utf8')) as typeof other;
+      } catch {
+        return;
+      }
+      if (typeof other.startedAt !== 'number' || other.startedAt === info.startedAt) return;
+      seenThisConnect = true;
+      if (++sightings !== 2) return;
+      logger.error('mqtt: another instance connects with this client id and takes the connection from this one; reconnecting only every 10 s', { clientId, node: info.node, otherStartedAt: other.startedAt });
+      this.client.options.reconnectPeriod = 10_000;
+      this.causes.set(uniadError('CLIENT_ID_TAKEOVER', String(clientId), info.node));
+    });
   }
 
   /** Resolves on the first successful connection; rejects if the broker refuses us or `timeoutMs` passes first. */

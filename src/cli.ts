@@ -176,6 +176,16 @@ export async function main(argv: string[]): Promise<number> {
     const print = (line: string) => printing && process.stdout.write(line + '\n');
     // one instance per state folder; check starts nothing that needs it
     lock = command === 'check' ? undefined : takeStateLock(statePaths(cfg.stateDir).lock);
+    // Signals that come while the model loads are kept and acted on once the service can stop or reload:
+    // without a handler, SIGTERM there would kill the process with no `offline` status and no exit code.
+    let stop = (why: string) => void (stopAsked ??= why);
+    let stopAsked: string | undefined;
+    let reload = () => logger.warn('SIGHUP during start-up: the config is read once, at start');
+    if (command !== 'check') {
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGHUP', () => reload());
+    }
     const service = await startService(cfg, {
       logger,
       checkOnly: command === 'check',
@@ -191,14 +201,12 @@ export async function main(argv: string[]): Promise<number> {
     if (service.dashboardUrl) process.stderr.write(`uniad-edge: dashboard at ${service.dashboardUrl}\n`);
 
     // The drain waits up to deadlineMs + 5 s, the MQTT close up to 2 x 5 s; past that something is stuck.
-    const stop = (why: string) => {
+    stop = (why: string) => {
       exitIfStuck(logger, cfg.model.deadlineMs + 30_000);
       void service.stop(why);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
     const configPath = values.config;
-    process.on('SIGHUP', () => {
+    reload = () => {
       let next = cfg;
       try {
         if (command === 'run' && configPath !== undefined) next = loadConfig(configPath);
@@ -208,7 +216,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       logger.info('reloading on SIGHUP', { config: configPath ?? '(demo)' });
       void service.reload(next);
-    });
+    };
+    if (stopAsked !== undefined) stop(stopAsked);
     const timer = seconds === undefined ? undefined : setTimeout(() => stop(`--seconds ${seconds}`), seconds * 1000);
     await service.stopped;
     if (timer) clearTimeout(timer);

@@ -106,4 +106,23 @@ describe('uniad-edge command', () => {
     expect(stderr).toMatch(/"msg":"stopping","reason":"SIGTERM"/);
     expect(stderr).toMatch(/"msg":"stopped"/);
   });
+
+  it('stops on a SIGTERM that comes while the model loads, publishes offline and exits 0', async () => {
+    const path = config(
+      'early.yaml',
+      `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
+    );
+    const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let signalled = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      // the first line the model load writes: the service has not started yet
+      if (!signalled && stderr.includes('execution provider')) signalled = child.kill('SIGTERM');
+    });
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(stderr).toMatch(/"msg":"stopping","reason":"SIGTERM"/);
+    expect(stderr).toMatch(/"msg":"stopped"/);
+  });
 });

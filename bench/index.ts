@@ -22,6 +22,7 @@ import { packageRoot } from '../src/package-root.js';
 import { loadSidecar } from '../src/pipeline/sidecar.js';
 import type { SessionTuning } from '../src/pipeline/session-options.js';
 import { probeBf16 } from './bf16-probe.js';
+import { compareModels } from './model-pair.js';
 import { measurePeak } from './peak.js';
 import { profileModel } from './op-profile.js';
 import { fileCameras, runPipeline, testCameras, type PipelineRunResult } from './pipeline-run.js';
@@ -151,6 +152,11 @@ for (const model of models) {
 }
 
 const demo = results.models[0]!;
+const int8 = results.models.find((m) => m.model.label === 'demo-int8');
+if (sections.has('raw') && int8 !== undefined) {
+  log('int8 against FP32, runs interleaved…');
+  results.int8Pairs = await compareModels(demo.model.path, int8.model.path, demo.model.size, quick ? [1] : [1, 8], quick ? 3 : 12, tuning);
+}
 if (sections.has('flops')) {
   log('FP32 peak: a 1024³ MatMul in onnxruntime…');
   results.peak = await measurePeak(quick ? 4 : 12, tuning);
@@ -163,7 +169,7 @@ if (sections.has('tuning')) {
 if (sections.has('policy')) {
   const b1 = demo.raw?.find((p) => p.batch === 1)?.raw ?? 8;
   const cameras = 4;
-  const fps = Math.max(1, (0.8 * b1) / cameras);
+  const fps = Math.max(1, (0.5 * b1) / cameras);
   results.policySetup = { cameras, fps, model: demo.model.label };
   results.policy = [];
   for (const batchMaxSize of quick ? [8] : [1, 8, 16]) {

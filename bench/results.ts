@@ -1,4 +1,5 @@
 /** What one `npm run bench` measured; rendered by report.ts, judged by targets.ts. */
+import type { PairPoint } from './model-pair.js';
 import type { OpProfile } from './op-profile.js';
 import type { PipelineRunResult } from './pipeline-run.js';
 import type { RawPoint } from './raw.js';
@@ -75,6 +76,8 @@ export interface BenchResults {
   policy?: PolicyPoint[];
   /** Cameras, per-camera fps and model of the policy curves. */
   policySetup?: { readonly cameras: number; readonly fps: number; readonly model: string };
+  /** FP32 (`base`) against int8 (`other`) demo model, runs interleaved (model-pair.ts). */
+  int8Pairs?: PairPoint[];
   /** `loads`, or why onnxruntime's CPU provider refuses a bf16 MatMul. */
   bf16?: string;
   /** Camera rate of the latency runs (all cameras together). */

@@ -27,12 +27,11 @@ export function targetRows(r: BenchResults): TargetRow[] {
       ? { target: `≥ 50 % of the FP32 floor (${nominalPeak} GFLOP/s) (demo)`, measured: `${((100 * f.achieved) / nominalPeak).toFixed(1)} %`, met: f.achieved >= nominalPeak / 2 }
       : { target: `≥ 50 % of the FP32 floor (${nominalPeak} GFLOP/s) (demo)`, measured: 'not measured', met: null },
   );
-  const fp8 = demo?.raw?.find((p) => p.batch === 8);
-  const q8 = int8?.raw?.find((p) => p.batch === 8);
+  const pair = r.int8Pairs?.find((p) => p.batch === 8) ?? r.int8Pairs?.at(-1);
   rows.push(
-    fp8 && q8
-      ? { target: 'int8 ≥ 2× FP32 frames/s at batch 8 (demo)', measured: `${(q8.raw / fp8.raw).toFixed(2)}×`, met: q8.raw / fp8.raw >= 2 }
-      : { target: 'int8 ≥ 2× FP32 frames/s at batch 8 (demo)', measured: int8 ? 'not measured' : 'no int8 model shipped', met: int8 ? null : false },
+    pair
+      ? { target: `int8 ≥ 2× FP32 frames/s at batch ${pair.batch}, runs interleaved (demo)`, measured: `${(pair.other / pair.base).toFixed(2)}×`, met: pair.other / pair.base >= 2 }
+      : { target: 'int8 ≥ 2× FP32 frames/s (demo)', measured: int8 ? 'not measured' : 'no int8 model shipped', met: int8 ? null : false },
   );
   return rows;
 }

@@ -9,6 +9,7 @@
  *   npm run bench -- --check               the full run, then exit 1 if a target of docs/performance.md is missed
  *   npm run bench -- --no-paper            skip the paper preset
  *   npm run bench -- --json FILE           also write the raw results as JSON (test/bench checks --quick's)
+ *   npm run bench -- --from FILE           measure nothing: render docs/performance.md again from a run's --json FILE
  *
  * Run it under `nice` on a shared machine; numbers then show the load, ratios within the run much less.
  */
@@ -42,8 +43,16 @@ const { values } = parseArgs({
     'no-paper': { type: 'boolean', default: false },
     out: { type: 'string' },
     json: { type: 'string' },
+    from: { type: 'string' },
   },
 });
+if (values.from !== undefined) {
+  const saved = JSON.parse(readFileSync(values.from, 'utf8')) as BenchResults;
+  const out = values.out ?? join(packageRoot, 'docs/performance.md');
+  writeFileSync(out, renderMarkdown(saved));
+  console.log(renderConsole(saved));
+  process.exit(0);
+}
 const quick = values.quick!;
 const only = values.only?.split(',').map((s) => s.trim()) ?? [...sectionNames];
 const unknown = only.filter((s) => !(sectionNames as readonly string[]).includes(s));

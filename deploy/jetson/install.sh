@@ -105,7 +105,7 @@ make_bundle() {
   cp -a "$checkout/src/sinks/dashboard" "$dst/src/sinks/"
   cp -a "$checkout/deploy/." "$dst/deploy/"
   mkdir -p "$dst/models/demo"
-  cp -a "$checkout/models/demo/uniad-demo.onnx" "$checkout/models/demo/uniad-demo.json" "$checkout/models/demo/line.mp4" "$checkout/models/demo/README.md" "$dst/models/demo/"
+  cp -a "$checkout/models/demo/uniad-demo.onnx" "$checkout/models/demo/uniad-demo.json" "$checkout/models/demo/line.json" "$checkout/models/demo/line" "$checkout/models/demo/README.md" "$dst/models/demo/"
   # Production dependencies only: npm's own list, hard-linked (read-only use of the checkout's node_modules).
   local dep rel
   while IFS= read -r dep; do
@@ -213,10 +213,10 @@ install_files() { # config, state, models and unit around the current release
   fi
   chown 0:"$gid" "$etc/config.yaml" && chmod 0640 "$etc/config.yaml"
   install -d -m 0750 -o "$uid" -g "$gid" "$state"
-  install -d -m 0750 -o 0 -g "$gid" "$state/models" "$state/models/demo"
+  install -d -m 0750 -o 0 -g "$gid" "$state/models" "$state/models/demo" "$state/models/demo/line"
   local f
-  for f in uniad-demo.onnx uniad-demo.json line.mp4; do
-    install -m 0640 -o 0 -g "$gid" "$rel/models/demo/$f" "$state/models/demo/$f"
+  for f in "$rel"/models/demo/uniad-demo.onnx "$rel"/models/demo/uniad-demo.json "$rel"/models/demo/line.json "$rel"/models/demo/line/*.mp4; do
+    install -m 0640 -o 0 -g "$gid" "$f" "$state/models/demo/${f#"$rel"/models/demo/}"
   done
   install_unit
 }

@@ -106,7 +106,7 @@ describe('install.sh', () => {
       config,
       [
         'cameras:',
-        `  - { id: cam1, line: l1, product: bottle, source: "file://${join(root, 'var/lib/uniad-edge/models/demo/line.mp4')}" }`,
+        `  - { id: cam1, line: l1, product: washer, source: "file://${join(root, 'var/lib/uniad-edge/models/demo/line/washer.mp4')}" }`,
         'model:',
         `  path: ${join(root, 'var/lib/uniad-edge/models/demo/uniad-demo.onnx')}`,
         '  providers: [cpu]',

@@ -18,9 +18,13 @@ const script = fileURLToPath(new URL('./rtsp-server.py', import.meta.url));
 /** Debian's python: the pyenv python3 on PATH cannot see the GObject bindings. */
 const python = '/usr/bin/python3';
 
-/** Serves `file` (an H.264 MP4) on a free port; each client starts at its first frame. */
-export function startRtspServer(file: string, port = 0, timeoutMs = 10_000): Promise<RtspServer> {
-  const proc = spawn(python, [script, file, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Serves `file` (an H.264 MP4) on a free port; each client starts at its first frame. With `login`, only a client
+ * that authenticates with it (HTTP Basic) gets the media.
+ */
+export function startRtspServer(file: string, port = 0, timeoutMs = 10_000, login?: { user: string; password: string }): Promise<RtspServer> {
+  const args = [script, file, String(port), ...(login ? [login.user, login.password] : [])];
+  const proc = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

@@ -5,7 +5,8 @@ import { shadowReportCommand } from './shadow-report-command.js';
 import { loadConfig, type Config } from './config.js';
 import { demoConfig, demoFiles } from './demo.js';
 import { evaluateModel } from './evaluation/command.js';
-import { UniadError, uniadError } from './errors.js';
+import { commandFailure } from './command-failure.js';
+import { uniadError } from './errors.js';
 import { exitIfStuck, exitOnUnhandled } from './last-resort.js';
 import { createLogger } from './log.js';
 import { packageVersion } from './package-root.js';
@@ -223,12 +224,7 @@ export async function main(argv: string[]): Promise<number> {
     if (timer) clearTimeout(timer);
     return 0;
   } catch (err) {
-    if (err instanceof UniadError) {
-      process.stderr.write(`uniad-edge: ${err.message}\n`);
-      return err.code === 'USAGE' ? 2 : 1;
-    }
-    process.stderr.write(`uniad-edge: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    return commandFailure(err);
   } finally {
     lock?.release();
   }
@@ -266,8 +262,7 @@ async function evaluateCommand(values: EvaluateValues): Promise<number> {
     });
     return 0;
   } catch (err) {
-    process.stderr.write(`uniad-edge: ${err instanceof UniadError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-    return err instanceof UniadError && err.code === 'USAGE' ? 2 : 1;
+    return commandFailure(err);
   }
 }
 
@@ -278,7 +273,6 @@ async function runDoctor(configPath: string | undefined, root: string | undefine
     process.stdout.write(`${formatFindings(findings)}\n`);
     return findings.some((f) => f.status === 'missing') ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`uniad-edge: ${err instanceof UniadError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-    return err instanceof UniadError && err.code === 'USAGE' ? 2 : 1;
+    return commandFailure(err);
   }
 }

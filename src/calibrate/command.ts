@@ -1,6 +1,7 @@
 /** `uniad-edge calibrate`: options checked, the calibration run, a line per threshold on stdout. */
 import { providerNames, type Config, type ProviderName } from '../config.js';
-import { UniadError, uniadError } from '../errors.js';
+import { commandFailure } from '../command-failure.js';
+import { uniadError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { calibrate } from './calibrate.js';
 import { progressBar } from './progress.js';
@@ -49,11 +50,6 @@ export async function calibrateCommand(values: CalibrateValues): Promise<number>
     process.stdout.write(`wrote ${values.out}, ${result.reportPath} and ${result.plotPaths.length} plot(s)\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UniadError) {
-      process.stderr.write(`uniad-edge: ${err.message}\n`);
-      return err.code === 'USAGE' ? 2 : 1;
-    }
-    process.stderr.write(`uniad-edge: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    return commandFailure(err);
   }
 }

@@ -16,6 +16,7 @@ import { silentLogger } from '../src/log.js';
 import { dryRun } from '../src/pipeline/dry-run.js';
 import { InferenceEngine } from '../src/pipeline/engine.js';
 import { loadThresholdsFile } from '../src/pipeline/thresholds-file.js';
+import { parseBrokerUrl } from '../src/sinks/broker-url.js';
 import { startEmbeddedBroker } from '../src/sinks/broker.js';
 import { connectOptions } from '../src/sinks/connect-options.js';
 import { MqttSink } from '../src/sinks/mqtt.js';
@@ -64,6 +65,14 @@ describe('config errors', () => {
   it('should give SOURCE_URI for an empty source and SOURCE_SCHEME for an unknown scheme', async () => {
     expect(await caught(() => parseSourceUri(' ', 'cameras[0].source'))).toMatchObject({ code: 'SOURCE_URI', message: expect.stringContaining('cameras[0].source: empty source') });
     expect(await caught(() => parseSourceUri('ftp://cam/1', 'cameras[1].source'))).toMatchObject({ code: 'SOURCE_SCHEME', message: expect.stringContaining('cameras[1].source: unsupported scheme "ftp"') });
+  });
+
+  it('should give MQTT_URL for a broker URL that is not one, an unknown scheme, or a password with a raw "#"', async () => {
+    expect(await caught(() => parseBrokerUrl('not a url'))).toMatchObject({ code: 'MQTT_URL', message: expect.stringContaining('mqtt.url: it is not a URL') });
+    expect(await caught(() => parseBrokerUrl('http://127.0.0.1:1883'))).toMatchObject({ code: 'MQTT_URL', message: expect.stringContaining('scheme "http" (use mqtt://') });
+    const error = await caught(() => parseBrokerUrl('mqtt://op:se#cret@127.0.0.1:1883'));
+    expect(error).toMatchObject({ code: 'MQTT_URL', message: expect.stringContaining('must be percent-encoded') });
+    expect((error as Error).message).not.toContain('se#cret');
   });
 
   it('should give THRESHOLDS_FILE for a thresholds file that is not there', async () => {

@@ -6,6 +6,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { sessionOptions, type SessionTuning } from '../src/pipeline/session-options.js';
 import { percentile } from './stats.js';
+import { interleaved } from './interleave.js';
 
 export interface PairPoint {
   readonly batch: number;
@@ -28,17 +29,7 @@ export async function compareModels(basePath: string, otherPath: string, size: {
       };
       await time(a);
       await time(b);
-      const ta: number[] = [];
-      const tb: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        if (i % 2 === 0) {
-          ta.push(await time(a));
-          tb.push(await time(b));
-        } else {
-          tb.push(await time(b));
-          ta.push(await time(a));
-        }
-      }
+      const [ta, tb] = await interleaved(runs, () => time(a), () => time(b));
       points.push({ batch, base: (batch * 1000) / percentile(ta, 50), other: (batch * 1000) / percentile(tb, 50) });
     }
     return points;

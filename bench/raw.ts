@@ -12,6 +12,7 @@ import { createSession } from '../src/pipeline/providers.js';
 import type { SessionTuning } from '../src/pipeline/session-options.js';
 import type { Frame } from '../src/types.js';
 import { percentile } from './stats.js';
+import { interleaved } from './interleave.js';
 
 export interface RawPoint {
   readonly batch: number;
@@ -67,17 +68,7 @@ export async function measureRaw(o: RawOptions): Promise<RawPoint[]> {
       const runEngine = (i: number) => (engine === null ? Promise.resolve(NaN) : timed(() => engine.run(batches[i]!)));
       await runRaw(0); // warm-up: the first run of a batch shape allocates
       await runEngine(0);
-      const rawMs: number[] = [];
-      const engineMs: number[] = [];
-      for (let i = 0; i < count; i++) {
-        if (i % 2 === 0) {
-          rawMs.push(await runRaw(i));
-          engineMs.push(await runEngine(i));
-        } else {
-          engineMs.push(await runEngine(i));
-          rawMs.push(await runRaw(i));
-        }
-      }
+      const [rawMs, engineMs] = await interleaved(count, runRaw, runEngine);
       const ms = { raw: percentile(rawMs, 50), engine: percentile(engineMs, 50) };
       points.push({ batch, raw: (batch * 1000) / ms.raw, engine: (batch * 1000) / ms.engine, rawMs: ms.raw });
     }

@@ -6,6 +6,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { sessionOptions, type SessionTuning } from '../src/pipeline/session-options.js';
 import type { TuningPoint } from './results.js';
 import { percentile } from './stats.js';
+import { interleaved } from './interleave.js';
 
 export interface Variant {
   readonly name: string;
@@ -38,17 +39,7 @@ export async function compareTuning(modelPath: string, size: { height: number; w
     for (const v of variants(base)) {
       const variant = await InferenceSession.create(modelPath, v.options);
       await time(variant);
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        if (i % 2 === 0) {
-          a.push(await time(baseline));
-          b.push(await time(variant));
-        } else {
-          b.push(await time(variant));
-          a.push(await time(baseline));
-        }
-      }
+      const [a, b] = await interleaved(runs, () => time(baseline), () => time(variant));
       await variant.release();
       points.push({ name: v.name, fps: (batch * 1000) / percentile(b, 50), baselineFps: (batch * 1000) / percentile(a, 50) });
     }

@@ -4,9 +4,9 @@
  * whose `tEXt` chunks carry `uniad-id` and `uniad-verdict` (the verdict JSON), so one message is picture and verdict.
  * Frames that were not scored (deadline, error) come without heatmap. Pure: decision in, PNG bytes out.
  */
-import { PNG } from 'pngjs';
-import type { Decision } from '../types.js';
+import type { Inference, Verdict } from '../types.js';
 import { heatmapPixels } from './heatmap.js';
+import { encodeRgbPng } from './png-encode.js';
 import { verdictPayload } from './payload.js';
 import { withPngText } from './png-text.js';
 
@@ -32,14 +32,19 @@ export function downscale(frame: { width: number; height: number; pixels: Uint8A
   return { width: w, height: h, pixels: out };
 }
 
-export function feedImage({ verdict, frame, inference }: Decision, width: number): Buffer {
+/** What a feed image is made of: a decision's verdict, frame and (when scored) anomaly map. */
+export interface FeedInput {
+  readonly verdict: Verdict;
+  readonly frame: { readonly width: number; readonly height: number; readonly pixels: Uint8Array };
+  readonly inference?: Pick<Inference, 'anomalyMap' | 'mapWidth' | 'mapHeight'>;
+}
+
+export function feedImage({ verdict, frame, inference }: FeedInput, width: number): Buffer {
   const small = downscale(frame, width);
   const rgb = inference
     ? heatmapPixels({ map: inference.anomalyMap, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: verdict.threshold, frame: small, alpha: 0.45 }).rgb
     : small.pixels;
-  const png = new PNG({ width: small.width, height: small.height });
-  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
-  const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  const bytes = encodeRgbPng(small.width, small.height, rgb);
   // tEXt is Latin-1: escape anything beyond ASCII so a product name survives (JSON reads \uXXXX back).
   const json = verdictPayload(verdict).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return withPngText(withPngText(bytes, 'uniad-id', verdict.id), 'uniad-verdict', json);

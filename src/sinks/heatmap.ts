@@ -9,7 +9,7 @@
  * With the frame given, the output has the frame's size (the map is resampled bilinearly when sizes differ) and
  * the colours are blended over the frame's pixels with weight `alpha`; without it, the output has the map's size.
  */
-import { PNG } from 'pngjs';
+import { encodeRgbPng } from './png-encode.js';
 import { turboTable } from './turbo.js';
 
 export interface HeatmapInput {
@@ -34,24 +34,19 @@ export function colourIndex(v: number, threshold: number): number {
   return t >= 1 ? 255 : Math.round(t * 255);
 }
 
-/** Bilinear sample of the map at output pixel (x, y) when resampling mapW×mapH to outW×outH (pixel centres aligned). */
-function sampler(map: Float32Array, mapW: number, mapH: number, outW: number, outH: number): (x: number, y: number) => number {
-  if (mapW === outW && mapH === outH) return (x, y) => map[y * mapW + x]!;
-  const sx = mapW / outW;
-  const sy = mapH / outH;
-  return (x, y) => {
-    const fx = Math.min(mapW - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-    const fy = Math.min(mapH - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const x0 = Math.floor(fx);
-    const y0 = Math.floor(fy);
-    const x1 = Math.min(mapW - 1, x0 + 1);
-    const y1 = Math.min(mapH - 1, y0 + 1);
-    const ax = fx - x0;
-    const ay = fy - y0;
-    const top = map[y0 * mapW + x0]! * (1 - ax) + map[y0 * mapW + x1]! * ax;
-    const bottom = map[y1 * mapW + x0]! * (1 - ax) + map[y1 * mapW + x1]! * ax;
-    return top * (1 - ay) + bottom * ay;
-  };
+/** Per output coordinate: the two map cells it falls between and the weight of the second (pixel centres aligned). */
+function axis(mapSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; w: Float32Array } {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const w = new Float32Array(outSize);
+  const scale = mapSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    const f = Math.min(mapSize - 1, Math.max(0, (i + 0.5) * scale - 0.5));
+    lo[i] = Math.floor(f);
+    hi[i] = Math.min(mapSize - 1, lo[i]! + 1);
+    w[i] = f - lo[i]!;
+  }
+  return { lo, hi, w };
 }
 
 /** RGB pixels (tightly packed) of the heatmap, before PNG encoding. */
@@ -67,14 +62,31 @@ export function heatmapPixels(input: HeatmapInput): { width: number; height: num
   const width = frame?.width ?? mapWidth;
   const height = frame?.height ?? mapHeight;
   const alpha = frame ? Math.min(1, Math.max(0, input.alpha ?? 0.5)) : 1;
-  const sample = sampler(map, mapWidth, mapHeight, width, height);
+  // Bilinear resampling, separable: the weights of every column and row are computed once, not per pixel.
+  const xs = axis(mapWidth, width);
+  const ys = axis(mapHeight, height);
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
+    const top = ys.lo[y]! * mapWidth;
+    const bottom = ys.hi[y]! * mapWidth;
+    const ay = ys.w[y]!;
     for (let x = 0; x < width; x++) {
+      const x0 = xs.lo[x]!;
+      const x1 = xs.hi[x]!;
+      const ax = xs.w[x]!;
+      const upper = map[top + x0]! * (1 - ax) + map[top + x1]! * ax;
+      const lower = map[bottom + x0]! * (1 - ax) + map[bottom + x1]! * ax;
+      const c = colourIndex(upper * (1 - ay) + lower * ay, threshold) * 3;
       const o = (y * width + x) * 3;
-      const c = colourIndex(sample(x, y), threshold) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        rgb[o + ch] = frame ? Math.round(alpha * lut[c + ch]! + (1 - alpha) * frame.pixels[o + ch]!) : lut[c + ch]!;
+      if (frame) {
+        const px = frame.pixels;
+        rgb[o] = Math.round(alpha * lut[c]! + (1 - alpha) * px[o]!);
+        rgb[o + 1] = Math.round(alpha * lut[c + 1]! + (1 - alpha) * px[o + 1]!);
+        rgb[o + 2] = Math.round(alpha * lut[c + 2]! + (1 - alpha) * px[o + 2]!);
+      } else {
+        rgb[o] = lut[c]!;
+        rgb[o + 1] = lut[c + 1]!;
+        rgb[o + 2] = lut[c + 2]!;
       }
     }
   }
@@ -84,7 +96,5 @@ export function heatmapPixels(input: HeatmapInput): { width: number; height: num
 /** The heatmap as PNG bytes (8-bit RGB). */
 export function renderHeatmap(input: HeatmapInput): Buffer {
   const { width, height, rgb } = heatmapPixels(input);
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  return encodeRgbPng(width, height, rgb);
 }

@@ -41,7 +41,7 @@ describe('feed', () => {
 
   it('should send an unscored frame as it is', () => {
     const f = frame(64, 32, () => 50);
-    const png = feedImage({ verdict: { ...verdict, score: null, reason: 'deadline' }, frame: { ...f, camera: 'cam1', line: 'l1', product: 'p', seq: 1, capturedAt: 1 } }, 160);
+    const png = feedImage({ verdict: { ...verdict, score: null, reason: 'deadline' }, frame: f }, 160);
     const img = PNG.sync.read(png);
     expect([img.width, img.height, img.data[0]]).toEqual([64, 32, 50]);
   });

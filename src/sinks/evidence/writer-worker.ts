@@ -5,8 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { PNG } from 'pngjs';
 import { renderHeatmap } from '../heatmap.js';
+import { encodeRgbPng } from '../png-encode.js';
 
 export interface WriteJob {
   readonly seq: number;
@@ -23,17 +23,6 @@ export type WriteResult = { readonly seq: number; readonly bytes: number } | { r
 
 const port = parentPort!;
 
-function framePng(width: number, height: number, pixels: Uint8Array): Buffer {
-  const png = new PNG({ width, height });
-  for (let i = 0, o = 0; i < width * height * 3; i += 3, o += 4) {
-    png.data[o] = pixels[i]!;
-    png.data[o + 1] = pixels[i + 1]!;
-    png.data[o + 2] = pixels[i + 2]!;
-    png.data[o + 3] = 255;
-  }
-  return PNG.sync.write(png);
-}
-
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (job: WriteJob) => {
   queue = queue.then(async () => {
@@ -41,7 +30,7 @@ port.on('message', (job: WriteJob) => {
       const pixels = new Uint8Array(job.pixels);
       const files: [string, Buffer | string][] = [
         ['verdict.json', job.verdictJson],
-        ['frame.png', framePng(job.width, job.height, pixels)],
+        ['frame.png', encodeRgbPng(job.width, job.height, pixels)],
       ];
       if (job.heatmap) {
         const { map, mapWidth, mapHeight, threshold } = job.heatmap;

@@ -1,0 +1,33 @@
+/**
+ * Worker-thread entry that renders the live images of the MQTT sink (renderer.ts): heatmaps and feed images.
+ * A heatmap of a 640×480 frame takes tens of milliseconds to colour and encode; on the main thread that time would
+ * hold back the verdicts behind it (measured in docs/performance.md, "images off the decision path").
+ */
+import { parentPort } from 'node:worker_threads';
+import { feedImage, type FeedInput } from './feed.js';
+import { renderHeatmap, type HeatmapInput } from './heatmap.js';
+import { withPngText } from './png-text.js';
+
+export type RenderJob =
+  /** A heatmap blended over its frame, carrying the verdict id in a `tEXt` chunk (mqtt.ts). */
+  | { readonly kind: 'heatmap'; readonly id: string; readonly input: HeatmapInput }
+  | { readonly kind: 'feed'; readonly input: FeedInput; readonly width: number };
+
+export type RenderRequest = RenderJob & { readonly seq: number };
+
+export type RenderReply = { readonly seq: number; readonly png: Uint8Array } | { readonly seq: number; readonly error: string };
+
+/** The PNG bytes of a job. Pure; exported for the tests. */
+export function render(job: RenderJob): Buffer {
+  return job.kind === 'heatmap' ? withPngText(renderHeatmap(job.input), 'uniad-id', job.id) : feedImage(job.input, job.width);
+}
+
+const port = parentPort;
+port?.on('message', (req: RenderRequest) => {
+  try {
+    // copied, not transferred: a small PNG may sit in Buffer's shared pool, which must not be detached
+    port.postMessage({ seq: req.seq, png: render(req) } satisfies RenderReply);
+  } catch (err) {
+    port.postMessage({ seq: req.seq, error: (err as Error).message } satisfies RenderReply);
+  }
+});

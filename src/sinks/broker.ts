@@ -134,7 +134,8 @@ export async function startEmbeddedBroker(cfg: EmbeddedBrokerOptions, logger: Lo
 
   // aedes closes its clients on close(), but sockets still in the CONNECT handshake are only ours to end
   const sockets = new Set<Socket>();
-  const tcp = createTcpServer((socket) => {
+  // no Nagle: a verdict goes to the subscribers at once, not after the previous one was acknowledged (mqtt.ts)
+  const tcp = createTcpServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     broker.handle(socket);

@@ -5,6 +5,7 @@
  *   queue (outbox/): stored first, deleted on PUBACK, replayed in order after an outage or a restart (disk store).
  * - `heatmap` (QoS 0, PNG) for rejects (or every decision with `heatmaps.includeOk`), at most one per camera per
  *   `heatmaps.minIntervalMs`, only while connected (a stale heatmap is worth nothing; missed ones are counted).
+ *   Coloured and encoded in a worker thread (renderer.ts), so it follows its verdict instead of holding it back.
  *   The verdict id travels INSIDE the PNG as a `tEXt` chunk with keyword `uniad-id` on every protocol version
  *   (read it with `readPngText` from png-text.ts; image viewers ignore it), and on MQTT 5 also as the user
  *   property `id`. Chosen over a byte header so the payload stays a PNG any tool opens.
@@ -17,19 +18,19 @@
  *
  * Credentials never reach a log line: URLs are logged without user info, errors by message only.
  */
+import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { uniadError } from '../errors.js';
 import type { Decision, Logger, Verdict } from '../types.js';
 import { connectOptions, type BrokerLogin, type ProtocolVersion } from './connect-options.js';
-import { renderHeatmap } from './heatmap.js';
 import type { DeadLetters } from './outbox/dead-letter.js';
 import { MemoryStore } from './outbox/memory-store.js';
 import { Outbox } from './outbox/outbox.js';
 import type { MessageStore, StoredMessage } from './outbox/store.js';
-import { feedImage } from './feed.js';
 import { degradedPayload, offlinePayload, onlinePayload, verdictPayload, type NodeInfo, type StatusStats } from './payload.js';
-import { withPngText } from './png-text.js';
 import { RateLimit } from './rate-limit.js';
+import { Renderer } from './renderer.js';
+import type { RenderJob } from './render-worker.js';
 import { parseBrokerUrl } from './broker-url.js';
 import { StatusCauses } from './status-causes.js';
 import { commandFilters, feedTopic, shadowVerdictTopic, heatmapTopic, rejectTopic, statusTopic, topicPartProblem, verdictTopic } from './topics.js';
@@ -76,6 +77,8 @@ export interface MqttSinkStats {
   readonly heatmapsOffline: number;
   /** Live feed images sent (feed.ts). */
   readonly feed: number;
+  /** Heatmaps and feed images not made because the image worker already had as many waiting as it takes. */
+  readonly imagesBusy: number;
   /** Verdict/reject messages stored and not yet acknowledged by the broker. */
   readonly queued: number;
   /** Verdict/reject messages dropped because the offline queue was full (oldest first). */
@@ -110,7 +113,9 @@ export class MqttSink {
   private readonly status: string;
   private readonly url: string;
   private readonly now: () => number;
-  private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0, feed: 0 };
+  private readonly counts = { verdicts: 0, rejects: 0, heatmaps: 0, heatmapsRateLimited: 0, heatmapsOffline: 0, feed: 0, imagesBusy: 0 };
+  /** Heatmaps and feed images are coloured and encoded in a worker thread, off the verdicts' path (renderer.ts). */
+  private readonly images: Renderer;
   private readonly feedRate: RateLimit;
   private statusStats: StatusStats | undefined;
   private readonly firstConnect: Promise<void>;
@@ -132,6 +137,7 @@ export class MqttSink {
     this.rate = new RateLimit(cfg.heatmaps.minIntervalMs, this.now);
     this.feedRate = new RateLimit(1000 / (cfg.feed?.maxFps ?? 1), this.now);
     this.store = opts.store ?? new MemoryStore(10_000);
+    this.images = new Renderer(logger);
     this.causes = opts.causes ?? new StatusCauses();
     this.causes.onChange(() => {
       if (this.client.connected) this.publishStatus();
@@ -170,6 +176,9 @@ export class MqttSink {
     });
     this.firstConnect.catch(() => undefined); // observed by ready(); a refused start must not be an unhandled rejection
     this.client.on('connect', () => {
+      // Nagle's algorithm would hold a verdict back until the broker acknowledged the one before (up to the 40 ms of
+      // a delayed ACK on Linux): a QoS 1 stream of small messages is its worst case. TCP and TLS sockets have the switch.
+      (this.client.stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true);
       logger.info('mqtt: connected', { url: this.url, queued: this.store.size });
       this.publishStatus();
       for (const [topic, payload] of this.retained) this.sendRetained(topic, payload);
@@ -288,7 +297,7 @@ export class MqttSink {
     this.client.publishAsync(topic, payload, { qos: 1, retain: true }).catch((err: Error) => this.opts.logger.warn('mqtt: could not publish a retained message', { topic, error: err.message }));
   }
 
-  /** Queues the verdict (and reject) for delivery and sends the heatmap if due. Never blocks on the network. */
+  /** Queues the verdict (and reject) for delivery and hands the heatmap and feed image, if due, to the image worker. Never blocks. */
   publish(decision: Decision): void {
     const v = decision.verdict;
     const json = verdictPayload(v);
@@ -303,12 +312,13 @@ export class MqttSink {
   }
 
   /** Live picture for dashboards: QoS 0, only while connected, at most `feed.maxFps` a camera. */
-  private publishFeed(decision: Decision): void {
+  private publishFeed({ verdict: v, frame, inference }: Decision): void {
     const { feed } = this.opts.mqtt;
-    const v = decision.verdict;
     if (!feed?.enabled || !this.client.connected || !this.feedRate.take(v.camera)) return;
-    this.client.publish(feedTopic(this.prefix, v.line, v.camera), feedImage(decision, feed.width), { qos: 0 });
-    this.counts.feed++;
+    const pixels = frame.pixels.slice();
+    const map = inference?.anomalyMap.slice();
+    const input = { verdict: v, frame: { width: frame.width, height: frame.height, pixels }, ...(inference && map ? { inference: { anomalyMap: map, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight } } : {}) };
+    this.sendImage(feedTopic(this.prefix, v.line, v.camera), { kind: 'feed', input, width: feed.width }, map ? [pixels.buffer, map.buffer] : [pixels.buffer], undefined, () => this.counts.feed++);
   }
 
   private publishHeatmap({ verdict: v, frame, inference }: Decision): void {
@@ -322,10 +332,28 @@ export class MqttSink {
       this.counts.heatmapsRateLimited++;
       return;
     }
-    const png = renderHeatmap({ map: inference.anomalyMap, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: v.threshold, frame });
+    const pixels = frame.pixels.slice();
+    const map = inference.anomalyMap.slice();
+    const input = { map, mapWidth: inference.mapWidth, mapHeight: inference.mapHeight, threshold: v.threshold, frame: { width: frame.width, height: frame.height, pixels } };
     const properties = this.opts.protocolVersion === 5 ? { userProperties: { id: v.id } } : undefined;
-    this.client.publish(heatmapTopic(this.prefix, v.line, v.camera), withPngText(png, 'uniad-id', v.id), { qos: 0, properties });
-    this.counts.heatmaps++;
+    this.sendImage(heatmapTopic(this.prefix, v.line, v.camera), { kind: 'heatmap', id: v.id, input }, [pixels.buffer, map.buffer], properties, () => this.counts.heatmaps++, () => this.counts.heatmapsOffline++);
+  }
+
+  /** Renders an image in the worker and publishes it (QoS 0) if the broker is still connected when it is ready. */
+  private sendImage(topic: string, job: RenderJob, transfer: ArrayBuffer[], properties: { userProperties: { id: string } } | undefined, sent: () => void, offline?: () => void): void {
+    const png = this.images.render(job, transfer);
+    if (png === undefined) {
+      this.counts.imagesBusy++;
+      return;
+    }
+    png.then(
+      (bytes) => {
+        if (!this.client.connected) return offline?.();
+        this.client.publish(topic, bytes, { qos: 0, properties });
+        sent();
+      },
+      (err: Error) => this.opts.logger.warn('mqtt: image not rendered', { topic, error: err.message }),
+    );
   }
 
   /**
@@ -336,6 +364,7 @@ export class MqttSink {
     this.closing ??= (async () => {
       const { logger, info } = this.opts;
       const timeout = this.opts.closeTimeoutMs ?? 5000;
+      await this.images.close(timeout);
       if (this.client.connected) {
         await Promise.race([this.outbox.idle(), delay(timeout)]);
         await Promise.race([this.client.publishAsync(this.status, offlinePayload(info, 'closed', this.now()), { qos: 1, retain: true }), delay(timeout)]).catch((err: Error) =>

@@ -10,8 +10,8 @@
  *
  * Durability (fsync policy): every put/del is written to the file at once with a synchronous write, so the
  * operating system holds it even if the process dies a moment later. The file is fsynced every `fsyncIntervalMs`
- * (default 1000) when anything was written, at compaction and at close: a power loss can lose at most the last
- * interval. `fsyncIntervalMs: 0` fsyncs after every write (each costs a disk flush; slow on SD cards).
+ * (default 1000, off the main thread) when anything was written, at compaction and at close: a power loss can lose
+ * at most the last interval or two. `fsyncIntervalMs: 0` fsyncs after every write (each costs a disk flush; slow on SD cards).
  * A torn last line (crash mid-write) is ignored on open; any other unreadable line is an error that names the file.
  *
  * One process per folder: two stores on the same folder would interleave their logs.
@@ -22,7 +22,7 @@
  * durable again and reports `undefined`. While it is in memory, a crash loses what was queued since, and a message
  * acknowledged since may be sent again after a restart (at least once, as always).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UniadError, uniadError } from '../../errors.js';
 import { MemoryStore } from './memory-store.js';
@@ -57,6 +57,7 @@ export class DiskStore implements MessageStore {
   private retry: NodeJS.Timeout | undefined;
   private dead = 0;
   private dirty = false;
+  private syncing = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly fsyncEach: boolean;
   private readonly compactAfter: number;
@@ -80,7 +81,7 @@ export class DiskStore implements MessageStore {
       this.toMemory(err as Error);
     }
     // an unref'd timer never keeps the service alive on its own
-    this.timer = this.fsyncEach ? undefined : setInterval(() => this.sync(), interval).unref();
+    this.timer = this.fsyncEach ? undefined : setInterval(() => this.syncInBackground(), interval).unref();
   }
 
   get size(): number {
@@ -137,6 +138,24 @@ export class DiskStore implements MessageStore {
       return;
     }
     if ('d' in record) this.dead += 2; // the put and its delete are both dead now
+  }
+
+  /**
+   * The periodic fsync, in libuv's thread pool: a disk flush takes milliseconds (tens on an SD card), which on the
+   * main thread would hold back every verdict behind it. Appends go on meanwhile; the next interval flushes them.
+   */
+  private syncInBackground(): void {
+    if (!this.dirty || this.fd === undefined || this.syncing) return;
+    const fd = this.fd;
+    this.dirty = false;
+    this.syncing = true;
+    fsync(fd, (err) => {
+      this.syncing = false;
+      // a log swapped meanwhile (compaction, back to disk) was made durable by the swap itself
+      if (err === null || fd !== this.fd) return;
+      this.dirty = true;
+      this.toMemory(err);
+    });
   }
 
   private sync(): void {

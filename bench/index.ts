@@ -23,6 +23,8 @@ import { packageRoot } from '../src/package-root.js';
 import { loadSidecar } from '../src/pipeline/sidecar.js';
 import type { SessionTuning } from '../src/pipeline/session-options.js';
 import { probeBf16 } from './bf16-probe.js';
+import { measureBrokerHop } from './broker-hop.js';
+import { measureImages } from './images.js';
 import { compareModels } from './model-pair.js';
 import { measurePeak } from './peak.js';
 import { profileModel } from './op-profile.js';
@@ -165,6 +167,15 @@ const int8 = results.models.find((m) => m.model.label === 'demo-int8');
 if (sections.has('raw') && int8 !== undefined) {
   log('int8 against FP32, runs interleaved…');
   results.int8Pairs = await compareModels(demo.model.path, int8.model.path, demo.model.size, quick ? [1] : [1, 8], quick ? 3 : 12, tuning);
+}
+if (sections.has('latency') && results.latencySetup) {
+  // the 1-camera runs' frame interval
+  const gapMs = 1000 / results.latencySetup.totalFps;
+  log(`latency floor: one message through the embedded broker every ${gapMs.toFixed(0)} ms, and back to back…`);
+  const messages = quick ? 20 : 300;
+  results.brokerHop = { gapMs, atGap: await measureBrokerHop(gapMs, messages), backToBack: await measureBrokerHop(0, messages) };
+  log('images of a reject: heatmap and PNG encoding…');
+  results.images = measureImages(quick ? 2 : 15);
 }
 if (sections.has('flops')) {
   log('FP32 peak: a 1024³ MatMul in onnxruntime…');

@@ -41,6 +41,10 @@ export interface LatencySplit {
   readonly inference: Spread;
   /** session.run returns → verdict received by the subscriber (transfer back, decide, outbox, broker, subscriber). */
   readonly publish: Spread;
+  /** The first part of publish: session.run returns → decision made on the main thread (transfer back, decide). */
+  readonly decide: Spread;
+  /** The rest of publish: decision made → verdict received (sinks, outbox, broker, subscriber). */
+  readonly deliver: Spread;
   readonly total: Spread;
   /** total − inference, per frame. */
   readonly added: Spread;
@@ -169,6 +173,8 @@ export async function runPipeline(o: PipelineRunOptions): Promise<PipelineRunRes
         queueing: stage((r) => r.runStartedAt - r.batchedAt),
         inference: stage((r) => r.runEndedAt - r.runStartedAt),
         publish: stage((r) => r.receivedAt - r.runEndedAt),
+        decide: stage((r) => r.decidedAt - r.runEndedAt),
+        deliver: stage((r) => r.receivedAt - r.decidedAt),
         total: stage((r) => r.receivedAt - r.capturedAt),
         added: stage((r) => r.receivedAt - r.capturedAt - (r.runEndedAt - r.runStartedAt)),
       },

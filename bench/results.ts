@@ -1,8 +1,10 @@
 /** What one `npm run bench` measured; rendered by report.ts, judged by targets.ts. */
+import type { ImageCosts } from './images.js';
 import type { PairPoint } from './model-pair.js';
 import type { OpProfile } from './op-profile.js';
 import type { PipelineRunResult } from './pipeline-run.js';
 import type { RawPoint } from './raw.js';
+import type { Spread } from './stats.js';
 import type { TorchTiming } from './torch-reference.js';
 
 export const sectionNames = ['raw', 'pipeline', 'latency', 'torch', 'flops', 'tuning', 'policy'] as const;
@@ -82,4 +84,8 @@ export interface BenchResults {
   bf16?: string;
   /** Camera rate of the latency runs (all cameras together). */
   latencySetup?: { readonly totalFps: number };
+  /** One message through the embedded broker alone (broker-hop.ts), ms: at the 1-camera frame interval and back to back. */
+  brokerHop?: { readonly gapMs: number; readonly atGap: Spread; readonly backToBack: Spread };
+  /** What the images of a reject cost the CPU (images.ts). */
+  images?: ImageCosts;
 }

@@ -44,6 +44,10 @@ describe('npm run bench -- --quick', () => {
     expect(r.peak?.gemm).toBeGreaterThan(0);
     expect(r.tuning?.length).toBeGreaterThan(0);
     expect(r.policy?.length).toBeGreaterThan(0);
+    expect(r.brokerHop?.atGap.p50).toBeGreaterThan(0);
+    expect(r.brokerHop?.backToBack.p50).toBeGreaterThan(0);
+    expect(r.images?.paeth.kb).toBeGreaterThan(10);
+    expect(demo.latency![0]!.latency.deliver.p50).toBeGreaterThan(0);
     expect(nonFinite(r)).toEqual([]);
   }, 600_000);
 });

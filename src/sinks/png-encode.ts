@@ -2,8 +2,8 @@
  * PNG encoding of packed RGB, with the one setting every image of ours uses (heatmaps, feed, evidence frames).
  *
  * A fixed Paeth filter instead of pngjs's default, which tries all five filters on every row and keeps the best:
- * on 640×480 camera frames that takes about half the time for files of the same size (docs/performance.md,
- * "images off the decision path"). Paeth is the filter the adaptive choice picks on most rows of natural images.
+ * on 640×480 camera frames that takes about half the time for files of the same size (docs/performance.md §3,
+ * bench/images.ts). Paeth is the filter the adaptive choice picks on most rows of natural images.
  */
 import { PNG } from 'pngjs';
 

@@ -1,9 +1,11 @@
 /**
  * Worker-thread entry that renders the live images of the MQTT sink (renderer.ts): heatmaps and feed images.
  * A heatmap of a 640×480 frame takes tens of milliseconds to colour and encode; on the main thread that time would
- * hold back the verdicts behind it (measured in docs/performance.md, "images off the decision path").
+ * hold back the verdicts behind it (docs/performance.md §3). The thread runs at a lower priority
+ * (platform/background-thread.ts): an image may wait, a verdict may not.
  */
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../platform/background-thread.js';
 import { feedImage, type FeedInput } from './feed.js';
 import { renderHeatmap, type HeatmapInput } from './heatmap.js';
 import { withPngText } from './png-text.js';
@@ -23,6 +25,7 @@ export function render(job: RenderJob): Buffer {
 }
 
 const port = parentPort;
+if (port) lowerThreadPriority();
 port?.on('message', (req: RenderRequest) => {
   try {
     // copied, not transferred: a small PNG may sit in Buffer's shared pool, which must not be detached

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
+import { backgroundNice } from '../../src/platform/background-thread.js';
 import { EvidenceArchive, findEvidence } from '../../src/sinks/evidence/archive.js';
 import { toDelete } from '../../src/sinks/evidence/retention.js';
 import type { Decision } from '../../src/types.js';
+import { threadNices, threadsAtNice } from '../setup/thread-nices.js';
 import { decision } from './fixtures.js';
 
 const dayMs = 86_400_000;
@@ -49,6 +51,16 @@ describe('EvidenceArchive', () => {
     expect(readdirSync(findEvidence(dir, 'cam1:s1:2')!).sort()).toEqual(['frame.png', 'verdict.json']);
     expect(findEvidence(dir, 'cam1:s1:3')).toBeUndefined();
     expect(a.stats()).toMatchObject({ archived: 2, dropped: 0 });
+  });
+
+  it.runIf(process.platform === 'linux')('should encode and write in a thread of lower priority than the rest of the process', async () => {
+    const before = threadsAtNice(backgroundNice);
+    const { a } = archive();
+    a.record(decision(1, true));
+    await a.flush();
+    expect(threadsAtNice(backgroundNice)).toBe(before + 1);
+    expect(threadNices().get(process.pid)).toBe(0);
+    await a.close();
   });
 
   it('should keep one good frame in N per camera when sampling is on', async () => {

@@ -2,9 +2,11 @@ import type { Worker } from 'node:worker_threads';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
+import { backgroundNice } from '../../src/platform/background-thread.js';
 import { readPngText } from '../../src/sinks/png-text.js';
 import { render, type RenderJob } from '../../src/sinks/render-worker.js';
 import { Renderer } from '../../src/sinks/renderer.js';
+import { threadNices, threadsAtNice } from '../setup/thread-nices.js';
 
 const heatmapJob = (id: string, threshold = 0.5, width = 40, height = 30): RenderJob => ({
   kind: 'heatmap',
@@ -26,6 +28,14 @@ describe('Renderer (heatmaps and feed images in a worker thread)', () => {
     expect(png).toEqual(render(job));
     expect(readPngText(png!)['uniad-id']).toBe('cam1:r:3');
     expect([PNG.sync.read(png!).width, PNG.sync.read(png!).height]).toEqual([40, 30]);
+  });
+
+  it.runIf(process.platform === 'linux')('should run its worker at a lower priority than the rest of the process', async () => {
+    const before = threadsAtNice(backgroundNice);
+    renderer = new Renderer(silentLogger);
+    await renderer.render(heatmapJob('nice'));
+    expect(threadsAtNice(backgroundNice)).toBe(before + 1);
+    expect(threadNices().get(process.pid)).toBe(0);
   });
 
   it('should take no more than maxPending jobs and say so, keeping order for those it took', async () => {

@@ -1,10 +1,12 @@
 /**
  * Worker-thread entry that encodes and writes evidence (archive.ts): PNG encoding of a frame and a heatmap takes
  * tens of milliseconds, which on the main thread would hold back capture, batching and MQTT under a burst of rejects.
+ * The thread runs at a lower priority (platform/background-thread.ts), so the encoding also yields the cores to them.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../platform/background-thread.js';
 import { renderHeatmap } from '../heatmap.js';
 import { encodeRgbPng } from '../png-encode.js';
 
@@ -21,6 +23,7 @@ export interface WriteJob {
 
 export type WriteResult = { readonly seq: number; readonly bytes: number } | { readonly seq: number; readonly error: string };
 
+lowerThreadPriority();
 const port = parentPort!;
 
 let queue: Promise<void> = Promise.resolve();

@@ -18,7 +18,11 @@ export function targetRows(r: BenchResults): TargetRow[] {
   const one = demo?.latency?.find((l) => l.cameras === 1 && l.batchMaxWaitMs === 0);
   rows.push(
     one
-      ? { target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)', measured: `${one.latency.added.p99.toFixed(2)} ms`, met: one.latency.added.p99 <= 5 }
+      ? {
+          target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)',
+          measured: `${one.latency.added.p99.toFixed(2)} ms${r.brokerHop ? ` (one message through the broker alone at that frame interval: p99 ${r.brokerHop.atGap.p99.toFixed(2)} ms)` : ''}`,
+          met: one.latency.added.p99 <= 5,
+        }
       : { target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)', measured: 'not measured', met: null },
   );
   const f = demo?.flops;

@@ -209,7 +209,9 @@ export class MqttSink {
     let held: NodeJS.Timeout | undefined;
     this.client.on('connect', () => {
       seenThisConnect = false;
-      this.client.subscribeAsync(this.status, { qos: 1 }).catch((err: Error) => logger.debug('mqtt: could not subscribe to the own status topic', { error: err.message }));
+      // QoS 0: our own retained `offline` comes back here during close(), and a PUBACK for it would be written after
+      // the stream ended; seeing the retained status once is all this needs
+      this.client.subscribeAsync(this.status, { qos: 0 }).catch((err: Error) => logger.debug('mqtt: could not subscribe to the own status topic', { error: err.message }));
       clearTimeout(held);
       held = setTimeout(() => {
         if (sightings === 0) return;

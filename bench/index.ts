@@ -4,12 +4,14 @@
  * paper preset (EfficientNet-B4, random weights, exported to .cache/bench/ once: weights do not change speed).
  *
  *   npm run bench                          all sections, all models; prints the tables, writes docs/performance.md
- *   npm run bench -- --only raw,flops      some sections (raw, pipeline, latency, torch, flops, tuning, policy); prints only
+ *   npm run bench -- --only raw,flops      some sections (raw, pipeline, latency, torch, flops, tuning, policy, gpu); prints only
  *   npm run bench -- --quick               every section, demo model only, tiny durations (CI: finite numbers, not speed)
  *   npm run bench -- --check               the full run, then exit 1 if a target of docs/performance.md is missed
  *   npm run bench -- --no-paper            skip the paper preset
  *   npm run bench -- --json FILE           also write the raw results as JSON (test/bench checks --quick's)
  *   npm run bench -- --from FILE           measure nothing: render docs/performance.md again from a run's --json FILE
+ *   npm run bench -- --gpu-python PATH     the Python (with a CUDA build of torch) for the GPU section; default /usr/bin/python3
+ *   npm run bench -- --gpu-json FILE       the GPU section from `python3 -m models.uniad.gpu_timing > FILE` run on a GPU machine
  *
  * Run it under `nice` on a shared machine; numbers then show the load, ratios within the run much less.
  */
@@ -25,6 +27,7 @@ import type { SessionTuning } from '../src/pipeline/session-options.js';
 import { probeBf16 } from './bf16-probe.js';
 import { measureBrokerHop } from './broker-hop.js';
 import { measureImages } from './images.js';
+import { readGpuTiming, timeGpu } from './gpu-reference.js';
 import { compareModels } from './model-pair.js';
 import { measurePeak } from './peak.js';
 import { profileModel } from './op-profile.js';
@@ -46,6 +49,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     json: { type: 'string' },
     from: { type: 'string' },
+    'gpu-python': { type: 'string', default: '/usr/bin/python3' },
+    'gpu-json': { type: 'string' },
   },
 });
 if (values.from !== undefined) {
@@ -199,6 +204,11 @@ if (sections.has('policy')) {
       for (const run of runs) results.policy.push({ batchMaxSize, batchMaxWaitMs, run });
     }
   }
+}
+if (sections.has('gpu')) {
+  log(`PyTorch on the GPU (${values['gpu-json'] ?? values['gpu-python']})…`);
+  results.gpu = values['gpu-json'] !== undefined ? readGpuTiming(values['gpu-json']) : timeGpu(values['gpu-python']!, quick);
+  if (results.gpu.device === null) log(`no GPU: ${results.gpu.reason}`);
 }
 (results.machine.load as number[][]).push(loadavg());
 

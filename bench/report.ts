@@ -91,6 +91,7 @@ export function renderConsole(r: BenchResults): string {
   if (r.peak) out.push(`\npeak FP32: derived ${f(r.peak.derived)} GFLOP/s (${f(r.peak.clockGHz, 2)} GHz), nominal ${r.peak.nominal}, MatMul 1024³ in onnxruntime ${f(r.peak.gemm)}`);
   if (r.tuning) out.push('\ntuning (demo):', table(['setting', 'frames/s', 'default frames/s', 'ratio'], r.tuning.map((t) => [t.name, f(t.fps), f(t.baselineFps), f(t.fps / t.baselineFps, 2)])));
   if (r.policy) out.push('\nbatch policy (demo):', policyTable(r));
+  if (r.gpu) out.push(r.gpu.device ? `\nGPU ${r.gpu.device}: ${r.gpu.rows.map((x) => `${x.preset}/${x.precision}/b${x.batch} ${f(x.fps)}`).join(', ')}` : `\nno GPU: ${r.gpu.reason}`);
   out.push('\ntargets:', table(['target', 'measured', 'met'], targetRows(r).map((t) => [t.target, t.measured, t.met === null ? '-' : t.met ? 'yes' : 'NO'])));
   return out.join('\n');
 }
@@ -150,6 +151,33 @@ function brokerHopSection(r: BenchResults): string[] {
           '',
         ]
       : []),
+  ];
+}
+
+/** Section 8: frames/s per preset, precision and batch on the GPU, or why there are none. */
+function gpuSection(r: BenchResults): string[] {
+  const g = r.gpu;
+  const how = [
+    'Our `models/` code in eager mode (models/uniad/gpu_timing.py), random weights, FP32 and FP16 (autocast) at batches 1–32;',
+    "median of 10 forwards after 2 warm-ups, synchronised. It needs a Python whose torch was built with CUDA (Debian's is not):",
+    '`--gpu-python` names it. On a GPU machine without the Node side, run `python3 -m models.uniad.gpu_timing > gpu.json` there',
+    'and `npm run bench -- --gpu-json gpu.json` here. Nothing else in the project depends on a GPU.',
+    '',
+  ];
+  if (!g) return [...how, 'Not measured in this run.'];
+  if (g.device === null) return [...how, `No GPU in this run: ${g.reason ?? 'unknown'} (${g.python}).`];
+  const presets = [...new Set(g.rows.map((x) => x.preset))];
+  const batches = [...new Set(g.rows.map((x) => x.batch))].sort((a, b) => a - b);
+  const at = (preset: string, precision: string, batch: number) => g.rows.find((x) => x.preset === preset && x.precision === precision && x.batch === batch);
+  return [
+    ...how,
+    `**${g.device}**, torch ${g.torch} (${g.python}). Frames/s:`,
+    '',
+    table(
+      ['preset', 'precision', ...batches.map((b) => `batch ${b}`)],
+      presets.flatMap((p) => (['fp32', 'fp16'] as const).filter((pr) => at(p, pr, batches[0]!)).map((pr) => [p, pr, ...batches.map((b) => f(at(p, pr, b)?.fps))])),
+    ),
+    '',
   ];
 }
 
@@ -232,7 +260,7 @@ export function renderMarkdown(r: BenchResults): string {
     `**Load while this ran:** load average ${r.machine.load.map((l) => l.map((x) => x.toFixed(1)).join(' / ')).join(' at the start, ')} at the end, on ${r.machine.cores} cores.`,
     'On a shared or loaded box absolute frames/s and milliseconds fall below what an idle one gives and vary run to run;',
     'ratios measured within the run (engine/raw, pipeline/raw, PyTorch/onnxruntime, int8/FP32) compare like with like.',
-    'No GPU was available to this session: no GPU figures (the issue asks for PyTorch CUDA FP32/FP16 where one is).',
+    r.gpu?.device ? `GPU: ${r.gpu.device} (section 8).` : `No GPU figures: ${r.gpu?.reason ?? 'the GPU section did not run'} (section 8).`,
     '',
     '## Targets (issue 13)',
     '',
@@ -296,6 +324,7 @@ export function renderMarkdown(r: BenchResults): string {
       ...perModel((m) => [whereTimeGoes(m), '', opTable(m, 12)].join('\n'), (m) => m.flops !== undefined),
     ]),
     sec('7. int8 and bf16 (AMX)', 'npm run bench -- --only raw,flops', quantSection(r)),
+    sec('8. PyTorch on a GPU', 'npm run bench -- --only gpu --gpu-python PATH', gpuSection(r)),
     sec('Session tuning', 'npm run bench -- --only tuning', [
       'One setting changed against the shipped session options (src/pipeline/session-options.ts: intra-op threads = onnxruntime',
       'default, spinning off, graph optimisation `all`), raw `session.run` of the demo model at batch 8, runs interleaved; medians.',

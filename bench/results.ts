@@ -1,4 +1,5 @@
 /** What one `npm run bench` measured; rendered by report.ts, judged by targets.ts. */
+import type { GpuTiming } from './gpu-reference.js';
 import type { ImageCosts } from './images.js';
 import type { PairPoint } from './model-pair.js';
 import type { OpProfile } from './op-profile.js';
@@ -7,7 +8,7 @@ import type { RawPoint } from './raw.js';
 import type { Spread } from './stats.js';
 import type { TorchTiming } from './torch-reference.js';
 
-export const sectionNames = ['raw', 'pipeline', 'latency', 'torch', 'flops', 'tuning', 'policy'] as const;
+export const sectionNames = ['raw', 'pipeline', 'latency', 'torch', 'flops', 'tuning', 'policy', 'gpu'] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface ModelUnderTest {
@@ -88,4 +89,6 @@ export interface BenchResults {
   brokerHop?: { readonly gapMs: number; readonly atGap: Spread; readonly backToBack: Spread };
   /** What the images of a reject cost the CPU (images.ts). */
   images?: ImageCosts;
+  /** PyTorch on a GPU, or why there is none (gpu-reference.ts). */
+  gpu?: GpuTiming;
 }

@@ -48,6 +48,9 @@ describe('npm run bench -- --quick', () => {
     expect(r.brokerHop?.backToBack.p50).toBeGreaterThan(0);
     expect(r.images?.paeth.kb).toBeGreaterThan(10);
     expect(demo.latency![0]!.latency.deliver.p50).toBeGreaterThan(0);
+    // --quick runs the GPU section's code on the CPU (tiny preset), so a GPU box finds it working
+    expect(r.gpu?.device).toBe('cpu');
+    expect(r.gpu?.rows.map((x) => x.batch)).toEqual([1, 2]);
     expect(nonFinite(r)).toEqual([]);
   }, 600_000);
 });

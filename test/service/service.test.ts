@@ -2,7 +2,7 @@
  * The whole runtime in one process: a real capture child per camera, the real inference worker, the real MQTT sink,
  * and real subscribers on the embedded broker (aedes) and on Debian's mosquitto.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startService } from '../../src/service.js';
@@ -41,8 +41,11 @@ async function everyFrameHasOneVerdict(url: string, prefix: string): Promise<voi
   const rejects = sub.json<Verdict>('reject');
   expect(rejects.map((r) => r.id).sort()).toEqual(verdicts.filter((v) => v.reject).map((v) => v.id).sort());
   expect(service.counts()).toMatchObject({ frames: testVideo.frames, decisions: { deadline: 0, error: 0 } });
-  const status = sub.json<{ state: string; reason?: string }>('status/svc');
-  expect(status.at(-1)).toMatchObject({ state: 'offline', reason: 'closed' });
+  // The service's close() ends when the broker acknowledged `offline`; the broker may forward it to this subscriber a
+  // moment later (mosquitto acknowledges first), so the subscriber is given that moment.
+  const lastStatus = () => sub.json<{ state: string; reason?: string }>('status/svc').at(-1);
+  await vi.waitUntil(() => lastStatus()?.state === 'offline', { timeout: 5000 }).catch(() => undefined);
+  expect(lastStatus()).toMatchObject({ state: 'offline', reason: 'closed' });
   await sub.close();
 }
 

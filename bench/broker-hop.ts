@@ -8,9 +8,9 @@
  * Measured at the latency runs' frame interval and back to back, in the same run as the pipeline.
  */
 import mqtt from 'mqtt';
+import { startEmbeddedBroker } from '../src/broker/embedded-broker.js';
 import { silentLogger } from '../src/log.js';
 import { preciseNow } from '../src/pipeline/precise-clock.js';
-import { startEmbeddedBroker } from '../src/sinks/broker.js';
 import { spread, type Spread } from './stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,7 +19,7 @@ export async function measureBrokerHop(gapMs: number, messages: number): Promise
   const prefix = 'uniad/hop';
   const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0 }, silentLogger, { prefix, serviceClientId: 'hop-service' });
   const pub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'hop-service', username: broker.service.username, password: broker.service.password });
-  // as the service's sink does (mqtt.ts): no Nagle
+  // as the service's sink does (src/sinks/mqtt-link.ts): no Nagle
   (pub.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   const sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
   try {

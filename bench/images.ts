@@ -1,8 +1,8 @@
 /**
- * What the images of a reject cost the CPU: colouring a heatmap over a 640×480 frame (heatmap.ts) and encoding the
+ * What the images of a reject cost the CPU: colouring a heatmap over a 640×480 frame (src/images/heatmap.ts) and encoding the
  * frame as PNG, with pngjs's default adaptive filters (all five tried on every row) and with the fixed Paeth filter
- * every image of ours uses (src/sinks/png-encode.ts). Heatmaps and feed images are made in a worker thread
- * (renderer.ts), evidence in another (evidence/writer-worker.ts): these milliseconds are CPU time beside the model,
+ * every image of ours uses (src/images/png-encode.ts). Heatmaps and feed images are made in a worker thread
+ * (src/images/renderer.ts), evidence in another (src/evidence/writer-worker.ts): these milliseconds are CPU time beside the model,
  * no longer a pause of the thread that publishes verdicts.
  *
  * The frame is a 640×480 crop of docs/benchmark.png (photographed textures of the benchmark), so the encoder meets
@@ -11,9 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { heatmapPixels } from '../src/images/heatmap.js';
+import { encodeRgbPng } from '../src/images/png-encode.js';
 import { packageRoot } from '../src/package-root.js';
-import { heatmapPixels } from '../src/sinks/heatmap.js';
-import { encodeRgbPng } from '../src/sinks/png-encode.js';
 import { percentile } from './stats.js';
 
 export interface ImageCosts {

@@ -4,7 +4,7 @@
  * paper preset (EfficientNet-B4, random weights, exported to .cache/bench/ once: weights do not change speed).
  *
  *   npm run bench                          all sections, all models; prints the tables, writes docs/performance.md
- *   npm run bench -- --only raw,flops      some sections (raw, pipeline, latency, torch, flops, tuning, policy, gpu); prints only
+ *   npm run bench -- --only raw,flops      some sections (raw, pipeline, latency, torch, flops, tuning, policy, gpu, tiles); prints only
  *   npm run bench -- --quick               every section, demo model only, tiny durations (CI: finite numbers, not speed)
  *   npm run bench -- --check               the full run, then exit 1 if a target of docs/performance.md is missed
  *   npm run bench -- --no-paper            skip the paper preset
@@ -38,6 +38,7 @@ import { sectionNames, type BenchResults, type ModelResults, type ModelUnderTest
 import { interpolate } from './stats.js';
 import { checkTargets } from './targets.js';
 import { benchCacheDir, timeTorch } from './torch-reference.js';
+import { measureTiles } from './tiles.js';
 import { compareTuning } from './tuning.js';
 
 const { values } = parseArgs({
@@ -204,6 +205,9 @@ if (sections.has('policy')) {
       for (const run of runs) results.policy.push({ batchMaxSize, batchMaxWaitMs, run });
     }
   }
+}
+if (sections.has('tiles')) {
+  results.tiles = await measureTiles({ modelPath: demo.model.path, input: demo.model.size, counts: quick ? [1, 4] : [1, 4, 16, 30], batchMaxSize: defaults.batchMaxSize, batchMaxWaitMs: defaults.batchMaxWaitMs, threads: tuning.threads, warmupS: quick ? 1 : 5, measureS: quick ? 2 : 15, log });
 }
 if (sections.has('gpu')) {
   log(`PyTorch on the GPU (${values['gpu-json'] ?? values['gpu-python']})…`);

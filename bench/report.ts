@@ -2,7 +2,7 @@
 import { nominalPeak } from './peak.js';
 import type { PipelineRunResult } from './pipeline-run.js';
 import type { BenchResults, ModelResults } from './results.js';
-import { interpolate, mean } from './stats.js';
+import { interpolate, mean, minSamplesForP99, type Spread } from './stats.js';
 import { targetRows } from './targets.js';
 
 const f = (x: number | undefined, digits = 1) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -25,7 +25,9 @@ function throughputTable(m: ModelResults): string {
   );
 }
 
-const pcts = (s: { p50: number; p95: number; p99: number; max: number }) => `${f(s.p50)} / ${f(s.p95)} / ${f(s.p99)} / ${f(s.max)}`;
+/** A p99 cell: the value, or, below minSamplesForP99 samples, how many there were (the max column is their largest). */
+export const p99Cell = (s: Pick<Spread, 'p99'> & { readonly n?: number }): string => (s.p99 === null ? `(n=${s.n ?? '?'})` : f(s.p99));
+const pcts = (s: Spread) => `${f(s.p50)} / ${f(s.p95)} / ${p99Cell(s)} / ${f(s.max)}`;
 
 function latencyTable(m: ModelResults): string {
   return table(
@@ -91,15 +93,43 @@ export function renderConsole(r: BenchResults): string {
   if (r.peak) out.push(`\npeak FP32: derived ${f(r.peak.derived)} GFLOP/s (${f(r.peak.clockGHz, 2)} GHz), nominal ${r.peak.nominal}, MatMul 1024³ in onnxruntime ${f(r.peak.gemm)}`);
   if (r.tuning) out.push('\ntuning (demo):', table(['setting', 'frames/s', 'default frames/s', 'ratio'], r.tuning.map((t) => [t.name, f(t.fps), f(t.baselineFps), f(t.fps / t.baselineFps, 2)])));
   if (r.policy) out.push('\nbatch policy (demo):', policyTable(r));
+  if (r.tiles) out.push('\ntiles (demo):', tilesTable(r));
   if (r.gpu) out.push(r.gpu.device ? `\nGPU ${r.gpu.device}: ${r.gpu.rows.map((x) => `${x.preset}/${x.precision}/b${x.batch} ${f(x.fps)}`).join(', ')}` : `\nno GPU: ${r.gpu.reason}`);
   out.push('\ntargets:', table(['target', 'measured', 'met'], targetRows(r).map((t) => [t.target, t.measured, t.met === null ? '-' : t.met ? 'yes' : 'NO'])));
   return out.join('\n');
 }
 
+function tilesTable(r: BenchResults): string {
+  return table(
+    ['tiles a frame', 'camera image', 'frames/s', 'tiles/s', 'mean batch (tiles)', 'paced at frames/s', 'frames timed', 'total p50 / p95 / p99 / max', 'inference p50 (last run)'],
+    (r.tiles ?? []).map((t) => [
+      String(t.tiles), `${t.width}×${t.height}`, f(t.capacity.fps, 2), f(t.capacity.fps * t.tiles), f(t.capacity.meanBatch, 2),
+      t.paced ? f(t.paced.cameraFps, 2) : 'n/a', t.paced ? String(t.paced.framesMeasured) : 'n/a', t.paced ? pcts(t.paced.latency.total) : 'n/a', t.paced ? f(t.paced.latency.inference.p50) : 'n/a',
+    ]),
+  );
+}
+
+/** Section 9: what tiles cost. Rendered alone too (`npm run bench -- --only tiles` prints it). */
+export function tilesSection(r: BenchResults): string[] {
+  return [
+    'One `test:` camera whose whole image is one region cut into tiles of the demo model\'s 224 × 224 input at the camera\'s',
+    'own scale, overlapping by 32 px (docs/tiles.md), through the real service (capture process, inference worker, embedded',
+    'broker, subscriber). **frames/s**: the camera sends 200 tiles a second (at most 60 frames), faster than the model',
+    'scores, and this is what the pipeline decides per second meanwhile; the frames it sheds are captured and given verdicts',
+    'on the same cores, so on a loaded machine this falls below what a camera at the pipeline\'s own rate gets decided.',
+    '**tiles/s** = frames/s × tiles. Latency (ms, capture → verdict received): the same camera paced at half that rate, over',
+    'the frames timed in its 15 s (few at many tiles a frame: there p95 and p99 are one or two frames). Every run holds at',
+    'most batchMaxSize tiles; a frame\'s tiles may span runs, and it is decided after its last.',
+    '',
+    r.tiles ? tilesTable(r) : '',
+    '',
+  ];
+}
+
 function policyTable(r: BenchResults): string {
   return table(
     ['batchMaxSize', 'batchMaxWaitMs', 'frames/s', 'never scored', 'mean batch', 'total p50', 'total p99', 'batching p99', 'queueing p99'],
-    (r.policy ?? []).map((p) => [String(p.batchMaxSize), String(p.batchMaxWaitMs), f(p.run.fps), String(p.run.unscored), f(p.run.meanBatch, 2), f(p.run.latency.total.p50), f(p.run.latency.total.p99), f(p.run.latency.batching.p99), f(p.run.latency.queueing.p99)]),
+    (r.policy ?? []).map((p) => [String(p.batchMaxSize), String(p.batchMaxWaitMs), f(p.run.fps), String(p.run.unscored), f(p.run.meanBatch, 2), f(p.run.latency.total.p50), p99Cell(p.run.latency.total), p99Cell(p.run.latency.batching), p99Cell(p.run.latency.queueing)]),
   );
 }
 
@@ -114,7 +144,7 @@ function policyVerdict(r: BenchResults): string {
     'Shipped defaults (src/config.ts): **batchMaxSize 8, batchMaxWaitMs 0**. A frame that finds the model idle is scored at once;',
     'frames that arrive while it is busy wait anyway and go together in the next batch (inspect.ts), so batches grow with the load',
     'without a timer, and a wait adds its whole length to every frame that arrives at an idle model (the batching column).',
-    waited ? `In this run a 20 ms wait gave a median of ${f(waited.latency.total.p50)} ms and p99 ${f(waited.latency.total.p99)} ms against ${f(noWait.latency.total.p50)} and ${f(noWait.latency.total.p99)} without (mean batch ${f(waited.meanBatch, 2)} vs ${f(noWait.meanBatch, 2)}).` : '',
+    waited ? `In this run a 20 ms wait gave a median of ${f(waited.latency.total.p50)} ms and p99 ${p99Cell(waited.latency.total)} ms against ${f(noWait.latency.total.p50)} and ${p99Cell(noWait.latency.total)} without (mean batch ${f(waited.meanBatch, 2)} vs ${f(noWait.meanBatch, 2)}).` : '',
     single ? `batchMaxSize 1: ${f(single.fps)} frames/s, ${single.unscored} never scored; 8: ${f(noWait.fps)}, ${noWait.unscored}.` : '',
     'On the loaded shared box one 8-second run of a policy differs from the next by more than the policies differ from each other',
     '(the p99 column swings by 10× between neighbouring rows), so these curves do not separate the policies; the defaults rest on',
@@ -145,8 +175,8 @@ function brokerHopSection(r: BenchResults): string[] {
       ? [
           `**Images of a reject** (bench/images.ts, ${img.width}×${img.height} frame, median ms): colouring the heatmap ${f(img.heatmapMs)};`,
           `PNG encoding with pngjs's default adaptive filters ${f(img.adaptive.ms)} (${f(img.adaptive.kb, 0)} KB), with the fixed Paeth filter we ship`,
-          `(src/sinks/png-encode.ts) ${f(img.paeth.ms)} (${f(img.paeth.kb, 0)} KB). Heatmaps and feed images are made in a worker thread`,
-          '(src/sinks/renderer.ts) and evidence in another (src/sinks/evidence/writer-worker.ts): this is CPU time beside the model, not',
+          `(src/images/png-encode.ts) ${f(img.paeth.ms)} (${f(img.paeth.kb, 0)} KB). Heatmaps and feed images are made in a worker thread`,
+          '(src/images/renderer.ts) and evidence in another (src/evidence/writer-worker.ts): this is CPU time beside the model, not',
           'a pause of the thread that decides and publishes verdicts.',
           '',
         ]
@@ -285,7 +315,8 @@ export function renderMarkdown(r: BenchResults): string {
     ]),
     sec('3. Latency: capture → verdict received', 'npm run bench -- --only raw,latency', [
       `Paced \`test:\` cameras, ${f(r.latencySetup?.totalFps)} frames/s in all (half of what the model does at batch 1, so a backlog does not hide the`,
-      'pipeline\'s own cost). Milliseconds, p50 / p95 / p99 / max over the frames received in the window. Stages, from the stage times',
+      'pipeline\'s own cost). Milliseconds, p50 / p95 / p99 / max over the frames received in the window; a p99 is given only',
+      `over ${minSamplesForP99} frames or more (of fewer it would be their maximum), else \`(n=…)\` stands in its place. Stages, from the stage times`,
       'every decision carries (src/types.ts `StageTimes`, `RunTimes`): **batching** capture → batch complete; **queueing** → `session.run`',
       'starts in the worker (waiting for the engine, packing, transfer); **inference** `session.run`; **publish** → verdict received by',
       'the subscriber, split into **decide** (result back to the main thread, score against the threshold) and **deliver** (sinks,',
@@ -325,6 +356,7 @@ export function renderMarkdown(r: BenchResults): string {
     ]),
     sec('7. int8 and bf16 (AMX)', 'npm run bench -- --only raw,flops', quantSection(r)),
     sec('8. PyTorch on a GPU', 'npm run bench -- --only gpu --gpu-python PATH', gpuSection(r)),
+    sec('9. Tiles: big cameras', 'npm run bench -- --only tiles', tilesSection(r)),
     sec('Session tuning', 'npm run bench -- --only tuning', [
       'One setting changed against the shipped session options (src/pipeline/session-options.ts: intra-op threads = onnxruntime',
       'default, spinning off, graph optimisation `all`), raw `session.run` of the demo model at batch 8, runs interleaved; medians.',

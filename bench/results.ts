@@ -5,10 +5,11 @@ import type { PairPoint } from './model-pair.js';
 import type { OpProfile } from './op-profile.js';
 import type { PipelineRunResult } from './pipeline-run.js';
 import type { RawPoint } from './raw.js';
+import type { TilesPoint } from './tiles.js';
 import type { Spread } from './stats.js';
 import type { TorchTiming } from './torch-reference.js';
 
-export const sectionNames = ['raw', 'pipeline', 'latency', 'torch', 'flops', 'tuning', 'policy', 'gpu'] as const;
+export const sectionNames = ['raw', 'pipeline', 'latency', 'torch', 'flops', 'tuning', 'policy', 'gpu', 'tiles'] as const;
 export type SectionName = (typeof sectionNames)[number];
 
 export interface ModelUnderTest {
@@ -79,6 +80,8 @@ export interface BenchResults {
   policy?: PolicyPoint[];
   /** Cameras, per-camera fps and model of the policy curves. */
   policySetup?: { readonly cameras: number; readonly fps: number; readonly model: string };
+  /** The demo model on one camera cut into 1, 4, 16, 30 tiles (tiles.ts). */
+  tiles?: TilesPoint[];
   /** FP32 (`base`) against int8 (`other`) demo model, runs interleaved (model-pair.ts). */
   int8Pairs?: PairPoint[];
   /** `loads`, or why onnxruntime's CPU provider refuses a bf16 MatMul. */

@@ -12,15 +12,24 @@ export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/**
+ * Samples a p99 needs to be more than the maximum: of fewer than 100, nearest rank makes the p99 the largest sample,
+ * and a report would show the maximum under the name of a tail it never measured.
+ */
+export const minSamplesForP99 = 100;
+
 export interface Spread {
+  /** Samples the figures rest on. */
+  readonly n: number;
   readonly p50: number;
   readonly p95: number;
-  readonly p99: number;
+  /** null below `minSamplesForP99` samples. */
+  readonly p99: number | null;
   readonly max: number;
 }
 
 export function spread(xs: readonly number[]): Spread {
-  return { p50: percentile(xs, 50), p95: percentile(xs, 95), p99: percentile(xs, 99), max: percentile(xs, 100) };
+  return { n: xs.length, p50: percentile(xs, 50), p95: percentile(xs, 95), p99: xs.length >= minSamplesForP99 ? percentile(xs, 99) : null, max: percentile(xs, 100) };
 }
 
 /**

@@ -1,6 +1,10 @@
 /** The targets of issue 13, judged on one run's results (`npm run bench -- --check`). */
 import { nominalPeak } from './peak.js';
 import type { BenchResults } from './results.js';
+import type { Spread } from './stats.js';
+
+/** p99 in words, or the maximum of the frames there were when too few for a p99. */
+const tail = (s: Spread) => (s.p99 === null ? `max ${s.max.toFixed(2)} ms of ${s.n} frames (too few for a p99)` : `p99 ${s.p99.toFixed(2)} ms`);
 
 export interface TargetRow {
   readonly target: string;
@@ -20,8 +24,9 @@ export function targetRows(r: BenchResults): TargetRow[] {
     one
       ? {
           target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)',
-          measured: `${one.latency.added.p99.toFixed(2)} ms${r.brokerHop ? ` (one message through the broker alone at that frame interval: p99 ${r.brokerHop.atGap.p99.toFixed(2)} ms)` : ''}`,
-          met: one.latency.added.p99 <= 5,
+          measured: `${tail(one.latency.added)}${r.brokerHop ? ` (one message through the broker alone at that frame interval: ${tail(r.brokerHop.atGap)})` : ''}`,
+          // with too few frames for a p99 their maximum is judged: it is at least the p99 they would have
+          met: (one.latency.added.p99 ?? one.latency.added.max) <= 5,
         }
       : { target: 'p99 added latency ≤ 5 ms over inference, 1 camera, batchMaxWaitMs 0 (demo)', measured: 'not measured', met: null },
   );

@@ -12,10 +12,10 @@ import { PNG } from 'pngjs';
 import { lastValueFrom, toArray } from 'rxjs';
 import { demoFiles } from '../src/demo.js';
 import { readLineTruth } from '../src/evaluation/line.js';
+import { heatmapPixels } from '../src/images/heatmap.js';
 import { silentLogger } from '../src/log.js';
 import { packageRoot } from '../src/package-root.js';
 import { InferenceEngine } from '../src/pipeline/engine.js';
-import { heatmapPixels } from '../src/sinks/heatmap.js';
 import { captureCamera } from '../src/sources/capture.js';
 import type { Frame } from '../src/types.js';
 

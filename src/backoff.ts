@@ -1,4 +1,7 @@
-/** Capped exponential backoff between restarts: of a camera's capture process, of the inference worker. */
+/**
+ * Capped exponential backoff between restarts: of a camera's capture process (capped at 5 s: sources/capture.ts
+ * `cameraBackoff`), of the inference worker (`defaultBackoff`: its restart loads a model).
+ */
 export interface BackoffPolicy {
   /** Delay before the first restart. */
   readonly initialMs: number;

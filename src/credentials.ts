@@ -6,9 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { uniadError } from './errors.js';
+import { uniadError, UniadError } from './errors.js';
 
 const scheme = 'credential:';
+
+/** Whether a value references a systemd credential (`credential:NAME`) instead of being the secret itself. */
+export const isCredential = (value: string): boolean => value.startsWith(scheme);
 
 /** The credential file a `credential:NAME` value names, or undefined for a plain value. */
 export function credentialFile(value: string | undefined, field: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -38,4 +41,25 @@ export function secretValue(value: string | undefined, field: string, env: NodeJ
 /** A file path that may be a credential (a TLS key): the credential's path, or the plain path. */
 export function secretPath(value: string | undefined, field: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return credentialFile(value, field, env) ?? value;
+}
+
+/** Reads a secret with `reader` (secretValue, secretPath); a failure is kept in `problems` and gives undefined. */
+export type SecretRead = (reader: typeof secretValue, value: string | undefined, field: string) => string | undefined;
+
+/**
+ * The secrets of a whole config, read field by field: every one that cannot be read is named in `problems` (without
+ * the `config: ` of its message), so that one error can list them all.
+ */
+export function secretsReader(env: NodeJS.ProcessEnv = process.env): { readonly read: SecretRead; readonly problems: string[] } {
+  const problems: string[] = [];
+  const read: SecretRead = (reader, value, field) => {
+    try {
+      return reader(value, field, env);
+    } catch (err) {
+      if (!(err instanceof UniadError)) throw err;
+      problems.push(err.message.replace(/^config: /, ''));
+      return undefined;
+    }
+  };
+  return { read, problems };
 }

@@ -20,13 +20,15 @@ export const demoFiles = {
 
 /**
  * The configuration `uniad-edge demo` runs: the shipped demo model, the embedded broker on its default ports and the
- * demo stations' videos in a loop, played live (5 fps each); all cameras share one model and one batch.
+ * demo stations' videos in a loop, played live (5 fps each), their parts found by the station detector; all cameras
+ * share one model and one batch.
  * Its state folder is `demo/` in the default one: a demo beside an installed service does not take the service's lock.
  */
 export function demoConfig(ports: { port?: number; wsPort?: number; dashboardPort?: number } = {}): Config {
   const cameras = demoStations
     .filter((product) => existsSync(demoFiles.station(product)))
-    .map((product) => ({ id: product, line: 'demo-line', product, source: demoFiles.station(product), loop: true, live: true }));
+    // each station shows one part at a time: the station detector makes one part decision of each (docs/parts.md)
+    .map((product) => ({ id: product, line: 'demo-line', product, source: demoFiles.station(product), loop: true, live: true, parts: { detector: { kind: 'station' } } }));
   return parseConfig({
     stateDir: join(resolveStateDir(), 'demo'),
     site: 'demo',
@@ -34,7 +36,7 @@ export function demoConfig(ports: { port?: number; wsPort?: number; dashboardPor
     cameras,
     model: { path: demoFiles.model, providers: ['cpu'], batchMaxSize: 8, batchMaxWaitMs: 50, deadlineMs: 5000 },
     mqtt: { queue: { store: 'memory' }, heatmaps: { enabled: true, minIntervalMs: 1000 } },
-    embeddedBroker: { port: ports.port ?? 1883, wsPort: ports.wsPort ?? 8883 },
+    embeddedBroker: { port: ports.port ?? 1883, wsPort: ports.wsPort ?? 9001 },
     dashboard: { port: ports.dashboardPort ?? 8080 },
   });
 }

@@ -12,10 +12,44 @@ export function loggerFrom(emit: (level: LogLevel, msg: string, fields?: Record<
 /** Keys whose values never reach a log line. */
 const secret = /pass(word)?|secret|token|key$/i;
 
-function redact(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = secret.test(k) ? '***' : v;
+/** Nesting a log line shows; deeper values are cut (a log line is read by people, and must never overflow the stack). */
+const maxDepth = 16;
+
+/**
+ * `value` with every secret-named key's value masked, at any depth, in objects and arrays alike (a stats object, an
+ * error's options). Other values (Error, Date, Buffer) are left to JSON.stringify; a cycle or a nesting past
+ * `maxDepth` is cut with a marker.
+ */
+function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const plain = Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
+  if (!plain) return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth >= maxDepth) return '[too deep]';
+  seen.add(value);
+  const out = Array.isArray(value) ? value.map((v) => redact(v, depth + 1, seen)) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secret.test(k) ? '***' : redact(v, depth + 1, seen)]));
+  seen.delete(value);
   return out;
+}
+
+/** The longest text a log line carries of one value: a 1 MB payload must not become a 1 MB line. */
+export const maxLoggedChars = 2000;
+
+/** `text` as a log line carries it: its first `max` characters and how many were left out. */
+export function excerpt(text: string, max = maxLoggedChars): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/**
+ * A JSON.stringify replacer that bounds every value of a log line, however deep: strings are cut (excerpt), a
+ * Buffer (which arrives here as `{type: 'Buffer', data: [...]}`) becomes its size.
+ */
+function bounded(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return excerpt(value);
+  if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+    return `<${(value as { data: unknown[] }).data.length} bytes>`;
+  }
+  return value;
 }
 
 /**
@@ -35,8 +69,9 @@ export function writesToJournal(fd = 2, env: NodeJS.ProcessEnv = process.env): b
 }
 
 /**
- * One JSON object a line on stderr (stdout is for verdict lines on a terminal). Under journald each line starts with
- * its `<priority>` (sd-daemon(3) prefix, which journald strips and stores as PRIORITY); elsewhere lines are plain JSON.
+ * One JSON object a line on stderr (stdout is for verdict lines on a terminal), every value in it bounded (`bounded`).
+ * Under journald each line starts with its `<priority>` (sd-daemon(3) prefix, which journald strips and stores as
+ * PRIORITY); elsewhere lines are plain JSON.
  */
 export function createLogger(
   level: LogLevel = 'info',
@@ -47,7 +82,7 @@ export function createLogger(
   const least = logLevels.indexOf(level);
   return loggerFrom((lvl, msg, fields = {}) => {
     if (logLevels.indexOf(lvl) < least) return;
-    const json = JSON.stringify({ t: new Date().toISOString(), level: lvl, scope, msg, ...redact(fields) });
+    const json = JSON.stringify({ t: new Date().toISOString(), level: lvl, scope, msg, ...(redact(fields) as Record<string, unknown>) }, bounded);
     write(journal ? `<${journalPriority[lvl]}>${json}` : json);
   });
 }

@@ -2,7 +2,7 @@
  * The one folder that holds everything uniad-edge keeps between runs, and the name of every path in it. Pure.
  *
  * Which folder (first that applies):
- *   1. `stateDir` from the config (relative paths resolve against the config file's folder, in config.ts);
+ *   1. `stateDir` from the config (relative paths resolve against the config file's folder, in config/paths.ts);
  *   2. systemd's `$STATE_DIRECTORY` (set by `StateDirectory=uniad-edge` in the unit; the first path if it lists several);
  *   3. `/var/lib/uniad-edge` when running as root (a system service without systemd);
  *   4. `$XDG_STATE_HOME/uniad-edge`, else `~/.local/state/uniad-edge` (a user trying it out).
@@ -47,6 +47,14 @@ export interface StatePaths {
   readonly recipes: string;
   /** The shadow model's latest comparison with the live one (`uniad-edge shadow-report`). */
   readonly shadowReport: string;
+  /** The OPC UA client certificates and trusted servers of the cameras' part signals, a folder per camera. */
+  readonly opcuaPki: string;
+  /** The model registry: every model added, the active one and who promoted it when (src/registry/). */
+  readonly models: string;
+  /** The default dataset folder (config `dataset`): operator feedback adds frames to it, collect and train read it. */
+  readonly dataset: string;
+  /** A fleet rollout's downloads (service/rollout.ts), verified, before they are added to the registry. */
+  readonly rollout: string;
 }
 
 export function statePaths(stateDir: string): StatePaths {
@@ -60,5 +68,9 @@ export function statePaths(stateDir: string): StatePaths {
     liveThresholds: join(stateDir, 'live-thresholds.json'),
     recipes: join(stateDir, 'recipes.json'),
     shadowReport: join(stateDir, 'shadow-report.json'),
+    opcuaPki: join(stateDir, 'opcua-pki'),
+    models: join(stateDir, 'models'),
+    dataset: join(stateDir, 'dataset'),
+    rollout: join(stateDir, 'rollout'),
   };
 }

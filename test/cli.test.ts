@@ -1,10 +1,11 @@
 /** The `uniad-edge` command as a user runs it: a real process, its exit code, stdout and stderr. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { commands } from '../src/commands/table.js';
 import { tinyModels } from './setup/tiny-model.js';
 import { repoRoot } from './setup/paths.js';
 import { testVideo } from './setup/video.js';
@@ -31,6 +32,29 @@ function config(name: string, body: string): string {
 }
 
 const camera = `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "${testVideo.path}" }\n`;
+
+/** The first line the model load writes: the service has not started yet. */
+const modelLoading = 'execution provider';
+
+/**
+ * `run` on a one-camera config written as `name`, sent each signal once, at the first moment its stderr holds the
+ * signal's text; resolves with how it exited and all it wrote to stderr.
+ */
+async function runSignalled(name: string, signals: readonly (readonly [text: string, signal: NodeJS.Signals])[]) {
+  const path = config(
+    name,
+    `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
+  );
+  const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const sent = new Set<number>();
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    signals.forEach(([text, signal], i) => !sent.has(i) && stderr.includes(text) && child.kill(signal) && sent.add(i));
+  });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { exit, stderr };
+}
 
 describe('uniad-edge command', () => {
   it('prints its usage with --help and exits 0', async () => {
@@ -108,21 +132,58 @@ describe('uniad-edge command', () => {
   });
 
   it('stops on a SIGTERM that comes while the model loads, publishes offline and exits 0', async () => {
-    const path = config(
-      'early.yaml',
-      `cameras:\n  - { id: cam1, line: line1, product: bolt, source: "test:ball", fps: 20 }\nmodel: { path: "${tinyModels.ok}", providers: [cpu] }\nmqtt: { queue: { store: memory } }\nembeddedBroker: { port: 0, wsPort: 0 }\ndashboard: { enabled: false }\n`,
-    );
-    const child = spawn(process.execPath, [bin, 'run', '--config', path], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let signalled = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-      // the first line the model load writes: the service has not started yet
-      if (!signalled && stderr.includes('execution provider')) signalled = child.kill('SIGTERM');
-    });
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const { exit, stderr } = await runSignalled('early.yaml', [[modelLoading, 'SIGTERM']]);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stderr).toMatch(/"msg":"stopping","reason":"SIGTERM"/);
     expect(stderr).toMatch(/"msg":"stopped"/);
+  });
+
+  it('reloads once started on a SIGHUP that comes while the model loads (a promotion then is not lost)', async () => {
+    const { exit, stderr } = await runSignalled('early-reload.yaml', [
+      [modelLoading, 'SIGHUP'],
+      ['"msg":"settings reloaded"', 'SIGTERM'],
+    ]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    const order = ['SIGHUP during start-up', '"msg":"reloading on SIGHUP"', '"msg":"settings reloaded"', '"msg":"stopped"'].map((m) => stderr.indexOf(m));
+    expect(order.every((at) => at >= 0), stderr).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
+describe('uniad-edge command line: one command table, strict options', () => {
+  it('should refuse an option of another command, naming it and the command, with exit 2 and nothing started', async () => {
+    const r = await cli('run', '--images', 'x');
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'uniad-edge: usage: run does not take --images; it takes --config FILE, --quiet, --verdicts and --log-level LEVEL (see uniad-edge --help)\n',
+    });
+    const calibrate = await cli('calibrate', '--seconds', '3');
+    expect(calibrate.code).toBe(2);
+    expect(calibrate.stderr).toMatch(/^uniad-edge: usage: calibrate does not take --seconds; it takes --model FILE/);
+  });
+
+  it('should refuse an unknown command, and options before the command, listing the commands', async () => {
+    const names = 'run, check, doctor, demo, actuate, evaluate, evidence, shadow-report, calibrate, collect, train, models, rollout, consume or fleet';
+    expect(await cli('frob')).toEqual({ code: 2, stdout: '', stderr: `uniad-edge: usage: unknown command "frob" (use ${names}) (see uniad-edge --help)\n` });
+    const before = await cli('--config', 'x.yaml', 'run');
+    expect(before.code).toBe(2);
+    expect(before.stderr).toBe(`uniad-edge: usage: the command comes first, before --config (use ${names}) (see uniad-edge --help)\n`);
+  });
+
+  it("should print a command's own help with --help and exit 0", async () => {
+    const r = await cli('calibrate', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage:\n {2}uniad-edge calibrate --model FILE --images DIR/);
+    expect(r.stdout).toMatch(/^ {2}--target-false-reject R +the false-reject rate on normal images/m);
+    expect(r.stdout).not.toMatch(/--seconds/);
+  });
+
+  it('should list every command of the table with --help, and print the version with --version', async () => {
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    for (const c of commands) expect(help.stdout).toContain(`\n  uniad-edge ${c.name} `);
+    const version = await cli('--version');
+    expect(version).toEqual({ code: 0, stdout: `${(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version}\n`, stderr: '' });
   });
 });

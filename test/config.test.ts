@@ -1,9 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config.js';
 import { UniadError } from '../src/errors.js';
+import { loadSidecar } from '../src/pipeline/sidecar.js';
+import { plausibleThresholds } from '../src/pipeline/threshold.js';
+import { packageRoot } from '../src/package-root.js';
 
 const minimal = () => ({
   cameras: [{ id: 'cam1', line: 'line1', product: 'tiles', source: 'test:ball' }],
@@ -23,12 +26,16 @@ function errorOf(fn: () => unknown): UniadError {
 describe('config', () => {
   it('fills defaults for a minimal config and resolves paths against the config folder', () => {
     const cfg = parseConfig(minimal(), '/etc/uniad');
-    expect(cfg.model.path).toBe('/etc/uniad/models/demo/uniad-demo.onnx');
+    // not next to /etc/uniad/: the demo model shipped with the installation (src/config/paths.ts)
+    expect(cfg.model.path).toBe(join(packageRoot, 'models/demo/uniad-demo.onnx'));
+    expect(parseConfig({ ...minimal(), model: { path: 'models/own.onnx' } }, '/etc/uniad').model.path).toBe('/etc/uniad/models/own.onnx');
     expect(cfg.model.providers).toEqual(['tensorrt', 'cuda', 'cpu']);
     expect(cfg.model.failSafe).toBe('reject');
     expect(cfg.mqtt.url).toBeUndefined();
     expect(cfg.mqtt.prefix).toBe('uniad/site');
     expect(cfg.embeddedBroker.host).toBe('127.0.0.1');
+    // 8883 is MQTT over TLS the world over; 9001 is mosquitto's usual WebSocket port
+    expect([cfg.embeddedBroker.port, cfg.embeddedBroker.wsPort]).toEqual([1883, 9001]);
     expect(cfg.cameras[0]!.spec).toEqual({ kind: 'test', pattern: 'ball' });
     expect(cfg.cameras[0]!.overload).toBe('drop-oldest');
   });
@@ -36,7 +43,7 @@ describe('config', () => {
   it('names the camera index and the fix for an unsupported scheme', () => {
     const doc = minimal();
     doc.cameras.push({ id: 'c2', line: 'l', product: 'p', source: 'test:' }, { id: 'c3', line: 'l', product: 'p', source: 'rtmp://x/y' });
-    expect(errorOf(() => parseConfig(doc)).message).toBe('config: cameras[2].source: unsupported scheme "rtmp" (use rtsp, file, v4l2, csi, test)');
+    expect(errorOf(() => parseConfig(doc)).message).toBe('config: cameras[2].source: unsupported scheme "rtmp" (use rtsp, file, v4l2, csi, genicam, test)');
   });
 
   it('names unknown keys and says to check their spelling', () => {
@@ -82,7 +89,7 @@ describe('config', () => {
       'config: embeddedBroker.users[0].username: "ops" is used twice (user names must be unique)',
     );
     expect(errorOf(() => parseConfig({ ...minimal(), embeddedBroker: { users: [{ username: 'a', password: 'b', role: 'admin' }] } })).message).toBe(
-      'config: embeddedBroker.users[0].role: "admin" is not one of "service", "operator", "viewer"',
+      'config: embeddedBroker.users[0].role: "admin" is not one of "service", "operator", "viewer", "actuator", "plc", "fleet-admin"',
     );
     expect(errorOf(() => parseConfig({ ...minimal(), embeddedBroker: { password: 'x' } })).message).toMatch(/embeddedBroker\.password: given without embeddedBroker\.username/);
   });
@@ -98,5 +105,55 @@ describe('config', () => {
   it('loads the shipped example config', () => {
     const cfg = loadConfig(new URL('../config.example.yaml', import.meta.url).pathname);
     expect(cfg.cameras.length).toBeGreaterThanOrEqual(2);
+  });
+
+  // issue 20, item 3: the example suggested 0.42 where the demo model's scores run 30 to 75
+  it("should suggest, even in a comment, only thresholds on the demo model's scale", () => {
+    const text = readFileSync(new URL('../config.example.yaml', import.meta.url), 'utf8');
+    const sidecar = loadSidecar(new URL('../models/demo/uniad-demo.onnx', import.meta.url).pathname);
+    const suggested: { product: string; threshold: number }[] = [];
+    let product = '';
+    for (const line of text.split('\n')) {
+      product = /^\s*(?:- )?product:\s*(\w+)/.exec(line)?.[1] ?? product;
+      const single = /^\s*#?\s*threshold:\s*([\d.e+-]+)/.exec(line);
+      if (single) suggested.push({ product, threshold: Number(single[1]) });
+      const map = /^\s*#?\s*thresholds:\s*\{([^}]*)\}/.exec(line);
+      for (const pair of map?.[1]!.split(',') ?? []) {
+        const [name, value] = pair.split(':').map((x) => x.trim());
+        suggested.push({ product: name!, threshold: Number(value) });
+      }
+    }
+    expect(suggested.length).toBeGreaterThanOrEqual(2);
+    for (const { product: p, threshold } of suggested) {
+      const { low, high } = plausibleThresholds(sidecar, p);
+      expect(sidecar.classes, `product ${p}`).toContain(p);
+      expect(threshold, `threshold ${threshold} for ${p}`).toBeGreaterThanOrEqual(low);
+      expect(threshold, `threshold ${threshold} for ${p}`).toBeLessThanOrEqual(high);
+    }
+  });
+});
+
+describe('what a valid config may still be wrong about (issue 20, item 19)', () => {
+  const external = (mqtt: Record<string, unknown>) => parseConfig({ ...minimal(), mqtt: { url: 'mqtts://broker.plant:8883', ...mqtt } });
+  const fields = (cfg: { warnings: readonly { field: string }[] }) => cfg.warnings.map((w) => w.field);
+
+  it('should take credentials given both in the URL and in the fields when they agree, as earlier releases did, with a warning', () => {
+    const cfg = external({ url: 'mqtt://svc:pw@broker:1883', username: 'svc', password: 'pw' });
+    expect(cfg.mqtt).toMatchObject({ url: 'mqtt://broker:1883', username: 'svc', password: 'pw' });
+    expect(cfg.warnings.find((w) => w.field === 'mqtt.url')?.message).toMatch(/^credentials in the URL and in mqtt\.username\/password: they agree.*deprecated: remove them from the URL/);
+    // a user name in the URL and the password in the field complete each other
+    expect(external({ url: 'mqtt://svc@broker:1883', password: 'pw' }).mqtt).toMatchObject({ username: 'svc', password: 'pw' });
+  });
+
+  it('should refuse credentials in the URL and the fields that differ, with the fix', () => {
+    expect(() => external({ url: 'mqtt://svc:pw@broker:1883', username: 'svc', password: 'other' })).toThrow('mqtt.url: has a user name and password that differ from mqtt.username/mqtt.password (give the credentials once: remove them from the URL and keep the fields)');
+  });
+
+  it("should warn of a broker certificate that is not checked, and of commands whose senders only the broker's ACL can vouch for", () => {
+    const cfg = external({ rejectUnauthorized: false });
+    expect(fields(cfg)).toEqual(['mqtt.rejectUnauthorized', 'mqtt.commands']);
+    expect(cfg.warnings[1]!.message).toContain('docs/mqtt-acl.md');
+    expect(fields(external({ commands: false }))).toEqual([]);
+    expect(fields(parseConfig(minimal()))).toEqual([]);
   });
 });

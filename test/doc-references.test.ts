@@ -30,6 +30,16 @@ function referencesOutside(text: string): string[] {
 /** Docs a command writes from its measurements, absent until it has run once. */
 const writtenByCommand: Readonly<Record<string, string>> = { 'performance.md': 'npm run bench (bench/index.ts)' };
 
+/** Folders of src/ a page may name a file of without the `src/` (`sinks/topics.ts`), in backticks. */
+const srcFolders = readdirSync(join(repoRoot, 'src')).filter((name) => statSync(join(repoRoot, 'src', name)).isDirectory());
+
+/** Source files a page names: `src/…` and `test/…` in full, or relative to src/ in backticks; not inside another path. */
+function namedSourcePaths(text: string, folders: readonly string[] = srcFolders): string[] {
+  const full = /(?<![\w/.-])((?:src|test)\/[\w./-]+\.(?:ts|js|css|html))\b/g;
+  const inSrc = new RegExp(`\`((?:${folders.join('|')})/[\\w./-]+\\.(?:ts|js|css|html))\``, 'g');
+  return [...[...text.matchAll(full)].map((m) => m[1]!), ...[...text.matchAll(inSrc)].map((m) => `src/${m[1]!}`)];
+}
+
 const self = relative(repoRoot, new URL(import.meta.url).pathname);
 const files = roots.flatMap((root) => (existsSync(join(repoRoot, root)) ? textFiles(join(repoRoot, root)) : [])).map((p) => relative(repoRoot, p));
 
@@ -50,6 +60,18 @@ describe('references in the repository', () => {
     expect(named.length).toBeGreaterThan(5);
     const missing = named.filter(([, doc]) => !existsSync(join(repoRoot, 'docs', doc)) && !(doc in writtenByCommand));
     expect(missing.map(([f, doc]) => `${f} names docs/${doc}`)).toEqual([]);
+  });
+
+  it('should name only source files that exist in its pages, so a file moved leaves no stale path behind', () => {
+    const pages = files.filter((f) => f === 'README.md' || (f.startsWith('docs/') && f.endsWith('.md')));
+    const named = pages.flatMap((f) => namedSourcePaths(readFileSync(join(repoRoot, f), 'utf8')).map((path) => [f, path] as const));
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter(([, path]) => !existsSync(join(repoRoot, path))).map(([f, path]) => `${f} names ${path}`)).toEqual([]);
+  });
+
+  it('should read source paths in full and relative to src/, and not one inside another path', () => {
+    const text = '`src/a.ts`, test/b.test.ts, `sinks/topics.ts`, node_modules/x/src/c.ts, (src/d.js), sinks/e.ts, `other/f.ts`';
+    expect(namedSourcePaths(text, ['sinks'])).toEqual(['src/a.ts', 'test/b.test.ts', 'src/d.js', 'src/sinks/topics.ts']);
   });
 
   it('should recognise each kind of outside reference, and not an ordinary path', () => {

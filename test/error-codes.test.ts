@@ -12,18 +12,20 @@ import { calibrate } from '../src/calibrate/calibrate.js';
 import { listNormalImages } from '../src/calibrate/image-folders.js';
 import { loadConfig, parseConfig } from '../src/config.js';
 import { testImages } from '../src/evaluation/dataset.js';
+import { EvidenceArchive } from '../src/evidence/archive.js';
 import { silentLogger } from '../src/log.js';
 import { dryRun } from '../src/pipeline/dry-run.js';
 import { InferenceEngine } from '../src/pipeline/engine.js';
 import { loadThresholdsFile } from '../src/pipeline/thresholds-file.js';
 import { parseBrokerUrl } from '../src/sinks/broker-url.js';
-import { startEmbeddedBroker } from '../src/sinks/broker.js';
+import { startEmbeddedBroker } from '../src/broker/embedded-broker.js';
 import { connectOptions } from '../src/sinks/connect-options.js';
-import { MqttSink } from '../src/sinks/mqtt.js';
-import { DiskStore } from '../src/sinks/outbox/disk-store.js';
+import { MqttSink } from '../src/sinks/mqtt-sink.js';
 import { verdictTopic } from '../src/sinks/topics.js';
 import { parseSourceUri } from '../src/sources/uri.js';
-import { takeStateLock } from '../src/state-lock.js';
+import { openOutboxStore } from '../src/service/outbox-store.js';
+import { StatusCauses } from '../src/sinks/status-causes.js';
+import { processStartTime, takeStateLock } from '../src/state-lock.js';
 import { freePort } from './support/free-port.js';
 import { tinyModels } from './setup/tiny-model.js';
 import { mqttConfig, nodeInfo } from './sinks/fixtures.js';
@@ -116,7 +118,7 @@ describe('MQTT errors', () => {
     const url = `mqtt://127.0.0.1:${await freePort()}`;
     const sink = new MqttSink({ url, mqtt: mqttConfig('uniad/nobody'), info: nodeInfo('n'), logger: silentLogger, reconnectPeriodMs: 50 });
     try {
-      expect(await caught(() => sink.ready(300))).toMatchObject({ code: 'MQTT_CONNECT', message: expect.stringContaining(`cannot connect to ${url}: no connection within 300 ms`) });
+      expect(await caught(() => sink.link.ready(300))).toMatchObject({ code: 'MQTT_CONNECT', message: expect.stringContaining(`cannot connect to ${url}: no connection within 300 ms`) });
     } finally {
       await sink.close();
     }
@@ -131,29 +133,56 @@ describe('MQTT errors', () => {
         code: 'BROKER_LISTEN',
         message: expect.stringContaining(`cannot listen (mqtt) on 127.0.0.1:${port}`),
       });
+      // a config's fix is its key
+      expect(await caught(() => startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: port }, silentLogger))).toMatchObject({
+        message: expect.stringMatching(new RegExp(`cannot listen \\(websocket\\) on 127\\.0\\.0\\.1:${port}: .*move it with embeddedBroker\\.wsPort;`)),
+      });
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
   });
 
-  it('should give OUTBOX_STORE for a queue file with a damaged line before its end', async () => {
+  it('should give OUTBOX_STORE, as a cause of degraded, for a queue file that cannot be read (a folder in its place), and queue in memory', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'outbox.log'), 'not a record\n{"k":1,"t":"t","p":"p"}\n');
-    expect(await caught(() => new DiskStore({ dir, max: 10 }))).toMatchObject({ code: 'OUTBOX_STORE', message: expect.stringContaining('line 1 is not a queue record') });
+    mkdirSync(join(dir, 'outbox.log'));
+    const causes = new StatusCauses();
+    const store = openOutboxStore({ store: 'disk', dir, maxMessages: 10 }, causes, silentLogger);
+    try {
+      expect(causes.list()).toEqual([{ code: 'OUTBOX_STORE', message: expect.stringContaining(`cannot read "${join(dir, 'outbox.log')}": EISDIR`) }]);
+      store.put('t', 'p');
+      expect(store.size).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 });
 
 describe('state folder errors', () => {
-  it('should give INSTANCE_RUNNING naming the PID of a live uniad-edge that holds the state folder', async () => {
-    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'uniad-edge'], { stdio: 'ignore' });
+  it('should give INSTANCE_RUNNING naming the PID of a live process that holds the state folder', async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
       await new Promise((resolve) => other.once('spawn', resolve));
       const lock = join(tempDir(), 'lock');
-      symlinkSync(String(other.pid), lock);
+      symlinkSync(`${other.pid}:${processStartTime(other.pid!)}`, lock);
       expect(await caught(() => takeStateLock(lock))).toMatchObject({ code: 'INSTANCE_RUNNING', message: expect.stringContaining(`another uniad-edge (PID ${other.pid})`) });
     } finally {
       other.kill();
     }
+  });
+
+  it('should give ARCHIVE_DIR for an evidence archive that cannot be read (a file in its place)', async () => {
+    const file = join(tempDir(), 'archive');
+    writeFileSync(file, 'not a folder\n');
+    expect(await caught(() => new EvidenceArchive({ dir: file, maxBytes: 1e6, maxAgeMs: 1e6, goodSampleEvery: 0, logger: silentLogger }))).toMatchObject({
+      code: 'ARCHIVE_DIR',
+      message: expect.stringContaining(`evidence archive: cannot read "${file}": ENOTDIR`),
+    });
+  });
+
+  it('should give STATE_DIR for a state folder that cannot hold the lock (a file in its place)', async () => {
+    const file = join(tempDir(), 'state');
+    writeFileSync(file, 'not a folder\n');
+    expect(await caught(() => takeStateLock(join(file, 'lock')))).toMatchObject({ code: 'STATE_DIR', message: expect.stringContaining(`state folder "${file}" cannot be written: no instance lock (EEXIST)`) });
   });
 });
 

@@ -37,6 +37,10 @@ describe('resolveStateDir', () => {
       liveThresholds: '/s/live-thresholds.json',
       recipes: '/s/recipes.json',
       shadowReport: '/s/shadow-report.json',
+      opcuaPki: '/s/opcua-pki',
+      models: '/s/models',
+      dataset: '/s/dataset',
+      rollout: '/s/rollout',
     });
   });
 

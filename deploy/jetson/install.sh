@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
 # Installs, upgrades and rolls back uniad-edge on an edge box (Jetson or x86), offline, from a bundle built for the
 # box's architecture. Layout:
-#   /opt/uniad-edge/releases/<version>/   one folder a release (root-owned, read-only to the service)
+#   /opt/uniad-edge/releases/<version>+<build>/  one folder a release (root-owned, read-only to the service); <build>
+#                                         is a hash of the bundle's files, so a rebuilt bundle of the same version is
+#                                         a release of its own and the one it replaces stays there to roll back to
 #   /opt/uniad-edge/current, previous     links to the running and the last release
 #   /etc/uniad-edge/config.yaml           root:uniad 0640 (kept across upgrades); credentials/ root 0700
 #   /var/lib/uniad-edge/                  state (offline queue, evidence, engine cache) uniad 0750; models/ read-only
 #   /etc/systemd/system/uniad-edge.service
+#   /etc/systemd/system/uniad-edge-actuator.service  the reject actuator (docs/actuator.md): installed, not enabled
 #
 # Usage:
 #   install.sh bundle  [--out DIR] [--onnxruntime DIST]  on a build machine of the target architecture, after npm ci;
 #                                                        DIST: build-onnxruntime.sh's dist-<version> folder or its
 #                                                        built js/node (arm64: found in ~/.cache/uniad-edge by default)
-#   install.sh install [--bundle FILE] [--no-start] [--onnxruntime DIST]
-#                                                        first install (builds a bundle from this checkout if none given)
+#   install.sh install [--bundle FILE] [--start] [--onnxruntime DIST]
+#                                                        first install (builds a bundle from this checkout if none given);
+#                                                        does not start the service: edit the config, check it, enable
+#                                                        it (the steps are printed). --start checks the config as the
+#                                                        service user and enables and starts the service only if it
+#                                                        passes (a config written beforehand: image builds)
 #   install.sh upgrade --bundle FILE [--settle SECONDS] [--onnxruntime DIST]
 #                                                        switch to a new release; rolls back if it does not become ready
 #   install.sh rollback                                  back to the previous release
 #   install.sh status
 # Common options: --root DIR installs under DIR instead of / (tests, image builds); systemd is then left alone unless
-# $SYSTEMCTL names a stand-in.
+# $SYSTEMCTL names a stand-in. --keep N keeps N releases (default 5: current, previous and the three newest others).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 checkout="$(cd "$here/../.." && pwd)"
 service=uniad-edge
+actuator=uniad-edge-actuator
 user=uniad
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -31,7 +39,7 @@ say() { echo "install.sh: $*"; }
 
 command="${1:-}"
 if [ -n "$command" ]; then shift; fi
-root=/ bundle="" out="$PWD" ort="" settle=30 start=1
+root=/ bundle="" out="$PWD" ort="" settle=30 start=0 keep=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root="$2"; shift 2 ;;
@@ -39,15 +47,19 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --onnxruntime) ort="$2"; shift 2 ;;
     --settle) settle="$2"; shift 2 ;;
-    --no-start) start=0; shift ;;
+    --start) start=1; shift ;;
+    --no-start) start=0; shift ;; # the default; accepted for scripts written against older releases
+    --keep) keep="$2"; shift 2 ;;
     *) die "unknown option $1 (see the usage at the top of $0)" ;;
   esac
 done
 root="${root%/}"
+if ! [[ "$keep" =~ ^[0-9]+$ ]] || [ "$keep" -lt 2 ]; then die "--keep $keep: keep at least 2 releases (current and previous)"; fi
 opt="$root/opt/uniad-edge"
 etc="$root/etc/uniad-edge"
 state="$root/var/lib/uniad-edge"
 unit="$root/etc/systemd/system/$service.service"
+actuator_unit="$root/etc/systemd/system/$actuator.service"
 
 # systemd is driven only on the real root, or through a stand-in named by $SYSTEMCTL.
 systemctl_cmd="${SYSTEMCTL:-}"
@@ -87,6 +99,16 @@ install_onnxruntime_packs() {
   if [ -f "$record" ]; then cp "$record" "$modules/onnxruntime-node/"; fi
 }
 
+# A release's build id: the first 12 hex digits of a SHA-256 over every path, file content and link target under $1
+# but BUNDLE (which holds the build time). The same files give the same id; any change, a new one.
+tree_hash() {
+  (
+    cd "$1"
+    find . -type f ! -path ./BUNDLE -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+    find . -type l -printf '%p -> %l\n' | LC_ALL=C sort
+  ) | sha256sum | cut -c1-12
+}
+
 # ---- bundle: production files only, for this machine's architecture and Node ABI -------------------------------
 make_bundle() {
   [ -d "$checkout/node_modules" ] || die "no node_modules in $checkout: run npm ci first (ONNXRUNTIME_NODE_INSTALL=skip on a box without a GPU)"
@@ -101,8 +123,10 @@ make_bundle() {
   say "building $name"
   (cd "$checkout" && node node_modules/typescript/bin/tsc -p tsconfig.build.json --outDir "$dst/dist")
   cp -a "$checkout/bin" "$checkout/package.json" "$checkout/package-lock.json" "$checkout/config.example.yaml" "$checkout/README.md" "$dst/"
-  mkdir -p "$dst/src/sinks" "$dst/models" "$dst/deploy"
-  cp -a "$checkout/src/sinks/dashboard" "$dst/src/sinks/"
+  mkdir -p "$dst/src/http" "$dst/src/sources" "$dst/models" "$dst/deploy"
+  cp -a "$checkout/src/http/dashboard" "$dst/src/http/"
+  # GenICam cameras' capture child: Python, run from the sources (src/sources/genicam.ts finds it there).
+  cp -a "$checkout/src/sources/genicam_child.py" "$dst/src/sources/"
   cp -a "$checkout/deploy/." "$dst/deploy/"
   mkdir -p "$dst/models/demo"
   cp -a "$checkout/models/demo/uniad-demo.onnx" "$checkout/models/demo/uniad-demo.json" "$checkout/models/demo/line.json" "$checkout/models/demo/line" "$checkout/models/demo/README.md" "$dst/models/demo/"
@@ -127,15 +151,16 @@ make_bundle() {
     find "$ortdir/bin" -mindepth 3 -maxdepth 3 -type d ! -name "$a" -exec rm -rf {} +
   fi
   printf 'version=%s\narch=%s\nnodeAbi=%s\nbuilt=%s\n' "$version" "$a" "$(node -p process.versions.modules)" "$(date -u +%FT%TZ)" > "$dst/BUNDLE"
+  local file; file="uniad-edge-$version+$(tree_hash "$dst")-linux-$a.tar.gz"
   mkdir -p "$out"
-  tar -C "$stage" -cf - "$name" | gzip -1 > "$out/$name.tar.gz"
-  say "wrote $out/$name.tar.gz ($(du -h "$out/$name.tar.gz" | cut -f1))"
-  bundle_file="$out/$name.tar.gz"
+  tar -C "$stage" -cf - "$name" | gzip -1 > "$out/$file"
+  say "wrote $out/$file ($(du -h "$out/$file" | cut -f1))"
+  bundle_file="$out/$file"
 }
 
-# ---- install one release from a bundle; prints its version --------------------------------------------------------
+# ---- install one release from a bundle; prints its id, <version>+<build> ------------------------------------------
 unpack_release() {
-  local file="$1" tmp info version
+  local file="$1" tmp info version id
   tmp="$(mktemp -d "$opt/releases/.unpack.XXXXXX")"
   tar -C "$tmp" -xf "$file" || { rm -rf "$tmp"; die "cannot unpack $file"; }
   local top; top="$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -1)"
@@ -147,17 +172,19 @@ unpack_release() {
   if command -v node >/dev/null && [ "$babi" != "$(node -p process.versions.modules)" ]; then
     rm -rf "$tmp"; die "bundle was built for Node ABI $babi, this machine's node has $(node -p process.versions.modules): build it with the same Node major version"
   fi
+  id="$version+$(tree_hash "$top")"
   chown -R 0:0 "$top"
   chmod -R u+rwX,go+rX,go-w "$top"
-  if [ -d "$opt/releases/$version" ] && [ "$(readlink "$opt/current" 2>/dev/null)" = "releases/$version" ]; then
+  if [ -d "$opt/releases/$id" ] && [ "$(readlink "$opt/current" 2>/dev/null)" = "releases/$id" ]; then
     # Re-installing the running release: swap folders so the running process never sees a half-written tree.
-    mv -T "$opt/releases/$version" "$tmp/old"
+    mv -T "$opt/releases/$id" "$tmp/old"
   else
-    rm -rf "${opt:?}/releases/$version"
+    rm -rf "${opt:?}/releases/$id"
   fi
-  mv -T "$top" "$opt/releases/$version"
+  mv -T "$top" "$opt/releases/$id"
+  touch "$opt/releases/$id" # newest first in prune_releases: installed now, whenever the bundle was built
   rm -rf "$tmp"
-  echo "$version"
+  echo "$id"
 }
 
 # On a Jetson the release needs the onnxruntime-node built there (TensorRT): from --onnxruntime or the build folder,
@@ -224,17 +251,32 @@ install_files() { # config, state, models and unit around the current release
 install_unit() {
   install -d -m 0755 "$(dirname "$unit")"
   install -m 0644 -o 0 -g 0 "$opt/current/deploy/jetson/$service.service" "$unit"
+  install -m 0644 -o 0 -g 0 "$opt/current/deploy/jetson/$actuator.service" "$actuator_unit"
   sysd daemon-reload || true
 }
 
+# The actuator, where it runs, follows the release (try-restart leaves a stopped or unconfigured one alone).
+restart_actuator() { sysd try-restart "$actuator" || true; }
+
 check_runtime() { # on the real root only: what the service needs from the OS
   [ -n "$root" ] && return 0
-  command -v node >/dev/null || die "node not found: install Node.js 20 (e.g. NodeSource's nodejs package) at /usr/bin/node"
+  local v; v="$(/usr/bin/node --version 2>/dev/null || true)"; v="${v#v}"
+  [ "${v%%.*}" -ge 20 ] 2>/dev/null || die "/usr/bin/node is ${v:-missing}; the unit runs /usr/bin/node, which must be Node.js 20 or newer: install NodeSource's nodejs 20 (bash scripts/setup.sh prints the commands)"
   local missing=() p
   for p in gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] || die "missing Debian packages: ${missing[*]} (apt-get install --no-install-recommends ${missing[*]})"
+}
+
+# `uniad-edge check` of the installed config by the current release, as the service user with the unit's groups and
+# state folder: the config read, the model loaded and run (and a TensorRT engine built into the state folder).
+check_config() {
+  local node=/usr/bin/node groups
+  [ -z "$root" ] || node="$(command -v node)"
+  groups="$(awk -F: '$1 == "video" || $1 == "render" { print $3 }' "$root/etc/group" | paste -sd,)"
+  setpriv --reuid="$uid" --regid="$gid" --groups="$groups" env HOME="$state" STATE_DIRECTORY="$state" \
+    "$node" "$opt/current/bin/uniad-edge.js" check --config "$etc/config.yaml"
 }
 
 # Restart onto current and wait until it is active (Type=notify: READY=1 sent) and stays so for $settle seconds.
@@ -249,12 +291,14 @@ restart_and_wait() {
   sysd is-active --quiet "$service"
 }
 
-prune_releases() { # keep current, previous and the two newest others
-  local keep=("$(readlink "$opt/current" 2>/dev/null)" "$(readlink "$opt/previous" 2>/dev/null)") r n=0
+prune_releases() { # keep $keep releases: current, previous and the newest others
+  local current previous r n=2
+  current="$(readlink "$opt/current" 2>/dev/null || true)"
+  previous="$(readlink "$opt/previous" 2>/dev/null || true)"
   while IFS= read -r r; do
-    [[ " ${keep[*]} " == *" releases/$r "* ]] && continue
+    if [ "releases/$r" = "$current" ] || [ "releases/$r" = "$previous" ]; then continue; fi
     n=$((n + 1))
-    if [ $n -gt 2 ]; then rm -rf "${opt:?}/releases/$r"; fi
+    if [ $n -gt "$keep" ]; then rm -rf "${opt:?}/releases/$r"; fi
   done < <(ls -t "$opt/releases")
 }
 
@@ -265,6 +309,7 @@ rollback_to_previous() {
   install_unit
   say "rolled back to ${prev#releases/}"
   restart_and_wait || die "the previous release ${prev#releases/} does not become ready either: see journalctl -u $service"
+  restart_actuator
 }
 
 [ "$(id -u)" = 0 ] || die "run as root (sudo)"
@@ -281,19 +326,37 @@ case "$command" in
     [ -f "$bundle" ] || die "bundle $bundle not found"
     install -d -m 0755 -o 0 -g 0 "$opt" "$opt/releases"
     ensure_user
-    version="$(unpack_release "$bundle")"
-    jetson_onnxruntime_into "$version"
-    switch_to "$version"
+    id="$(unpack_release "$bundle")"
+    jetson_onnxruntime_into "$id"
+    switch_to "$id"
     install_files
     prune_releases
-    say "release $version is current ($opt/current)"
-    if [ "$command" = install ]; then
-      [ $start = 1 ] && [ -n "$systemctl_cmd" ] && { sysd enable "$service"; restart_and_wait || die "$service did not become ready: see journalctl -u $service"; }
-      say "check the config as the service user: sudo -u $user node $opt/current/bin/uniad-edge.js check --config /etc/uniad-edge/config.yaml"
+    say "release $id is current ($opt/current)"
+    if [ "$command" = install ] && [ $start = 1 ]; then
+      # Never a service on a config nobody checked: check first, enable and start only what passed.
+      check_config || die "not started: the config check refused $etc/config.yaml (above); fix it, then: install.sh install --start, or systemctl enable --now $service"
+      if [ -n "$systemctl_cmd" ]; then
+        sysd enable "$service"
+        restart_and_wait || die "$service did not become ready: see journalctl -u $service"
+        say "$service checked, enabled and started"
+      else
+        say "config checked; not enabled or started: no systemd under --root"
+      fi
+    elif [ "$command" = install ]; then
+      say "installed, not started. Next:"
+      say "  1. edit /etc/uniad-edge/config.yaml: cameras, model, broker (config.example.yaml documents every key)"
+      say "  2. check it as the service user: sudo -u $user node /opt/uniad-edge/current/bin/uniad-edge.js check --config /etc/uniad-edge/config.yaml"
+      say "  3. start it: sudo systemctl enable --now $service (or install.sh install --start: checks, then enables and starts)"
+      if [ -n "$systemctl_cmd" ] && sysd is-active --quiet "$service"; then
+        say "$service is running the release it started with until it restarts: systemctl restart $service (install.sh upgrade restarts and rolls back by itself)"
+      fi
+      say "a reject actuator on this box: write /etc/uniad-edge/actuator.yaml from $opt/current/deploy/actuator.example.yaml, then systemctl enable --now $actuator"
     elif ! restart_and_wait; then
-      say "release $version did not become ready within ${settle} s: rolling back"
+      say "release $id did not become ready within ${settle} s: rolling back"
       rollback_to_previous
       exit 1
+    else
+      restart_actuator
     fi
     ;;
   rollback)

@@ -48,6 +48,27 @@ def test_should_scale_a_real_photo_close_to_the_runtime(tmp_path):
     assert diff.mean() < 2.0  # PIL's and GStreamer's bilinear filters differ a little, never the geometry
 
 
+# Odd aspect ratios (200x301 and 1000x333 were a column or row apart between calibration and the runtime), one-pixel
+# images, an exact fit, 16:9 into a square, one that truncates to the full height, and one that truncates to nothing.
+EXACT_SIZES = [(200, 301), (1000, 333), (1920, 1080), (1000, 1001), (448, 448), (1, 100), (100, 1), (37, 91), (1000, 1)]
+
+
+@pytest.mark.skipif(shutil.which('gst-launch-1.0') is None, reason='needs gstreamer1.0-tools (scripts/setup.sh)')
+@pytest.mark.parametrize('w,h', EXACT_SIZES)
+def test_should_scale_noise_to_the_same_bytes_as_the_runtime(tmp_path, w, h):
+    # noise in 1..255: the worst case for rounding, and black only where the border is
+    noise = np.random.default_rng(w * 7919 + h).integers(1, 256, (h, w, 3), dtype=np.uint8)
+    path = str(tmp_path / f'{w}x{h}.png')
+    Image.fromarray(noise).save(path)
+    frame = _runtime_frame(path, 224)
+    ours = load_image(path, 224)
+    assert np.array_equal(ours, frame)  # GStreamer 1.22: no byte differs (PIL's bilinear was off by up to 133)
+    x, y, gw, gh = letterbox_geometry(w, h, 224, 224)
+    inside = np.zeros((224, 224), bool)
+    inside[y:y + gh, x:x + gw] = True
+    assert ((frame.max(-1) > 0) == inside).all()
+
+
 def test_should_keep_square_images_as_they_are_and_scale_them_without_borders():
     img = Image.fromarray(np.arange(64 * 64 * 3, dtype=np.uint8).reshape(64, 64, 3))
     assert letterbox(img, 64, 64) is img

@@ -2,10 +2,9 @@
 import json
 import os
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
+from trees import make_mvtec_tree
 
 from models.uniad.__main__ import main
 from models.uniad.configs import TrainConfig, get_preset
@@ -13,30 +12,6 @@ from models.uniad.model import UniAD, reconstruction_loss
 from models.uniad.train import train_on_features
 
 torch.set_num_threads(2)
-
-
-def make_mvtec_tree(root, size=64):
-    """Two classes of striped / checkered images; defects are bright squares with masks."""
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:size, 0:size]
-    patterns = {"stripes": (np.sin(xx / 3.0) > 0), "checker": ((xx // 8 + yy // 8) % 2 == 0)}
-    for cls, pattern in patterns.items():
-        def image(defect):
-            img = pattern[..., None] * np.array([180, 120, 60]) + rng.integers(0, 30, (size, size, 3))
-            mask = np.zeros((size, size), dtype=np.uint8)
-            if defect:
-                y, x = rng.integers(8, size - 24, 2)
-                img[y:y + 16, x:x + 16] = [255, 255, 255]
-                mask[y:y + 16, x:x + 16] = 255
-            return img.clip(0, 255).astype(np.uint8), mask
-        for split, defect, n in [("train/good", False, 6), ("test/good", False, 2), ("test/hole", True, 2)]:
-            os.makedirs(root / cls / split, exist_ok=True)
-            for i in range(n):
-                img, mask = image(defect)
-                Image.fromarray(img).save(root / cls / split / f"{i:03d}.png")
-                if defect:
-                    os.makedirs(root / cls / "ground_truth" / "hole", exist_ok=True)
-                    Image.fromarray(mask).save(root / cls / "ground_truth" / "hole" / f"{i:03d}_mask.png")
 
 
 def test_a_few_steps_lower_the_loss():
@@ -57,8 +32,8 @@ def test_cli_train_resume_calibrate_evaluate_export(tmp_path, capsys):
     data, run = tmp_path / "data", tmp_path / "run"
     make_mvtec_tree(data)
     common = ["--threads", "2", "--device", "cpu"]
-    args = ["train", "--data", str(data), "--out", str(run), "--preset", "tiny", "--batch-size", "4",
-            "--lr", "1e-3", "--checkpoint-every", "2", "--seed", "3"]
+    args = ["train", "--data", str(data), "--out", str(run), "--preset", "tiny", "--allow-random-backbone",
+            "--batch-size", "4", "--lr", "1e-3", "--checkpoint-every", "2", "--seed", "3"]
     assert main(common + args + ["--epochs", "2"]) == 0
     assert len(os.listdir(data / ".uniad-cache")) == 1  # 12 training images cached once
     assert main(common + args + ["--epochs", "3", "--resume"]) == 0
@@ -94,8 +69,9 @@ def test_cli_train_resume_calibrate_evaluate_export(tmp_path, capsys):
                           "--out", str(onnx_path), "--name", "tiny", "--version", "0.0.1"]) == 0
     side = json.loads((tmp_path / "out" / "tiny.json").read_text())
     assert set(side) == {"name", "version", "input", "classes", "thresholds", "defaultThreshold", "backbone",
-                         "scoreStats", "training"}
+                         "scoreStats", "scorePool", "training"}
     assert side["input"] == {"height": 64, "width": 64} and side["classes"] == ["checker", "stripes"]
+    assert side["scorePool"] == 16  # the tiny preset keeps the paper's 16 x 16 window
     assert side["training"]["epochs"] == 3 and side["training"]["seed"] == 3
     assert set(side["scoreStats"]["checker"]) == {"mean", "std", "max"}
 
@@ -106,8 +82,8 @@ def test_learning_curve_points_on_a_validation_build(tmp_path):
     make_mvtec_tree(data)
     make_mvtec_tree(val)
     assert main(["--threads", "2", "train", "--data", str(data), "--out", str(run), "--preset", "tiny",
-                 "--batch-size", "4", "--lr", "1e-3", "--epochs", "3", "--val-data", str(val),
-                 "--eval-every", "2"]) == 0
+                 "--allow-random-backbone", "--batch-size", "4", "--lr", "1e-3", "--epochs", "3",
+                 "--val-data", str(val), "--eval-every", "2"]) == 0
     curve = json.loads((run / "curve.json").read_text())
     assert [p["epoch"] for p in curve] == [2, 3]  # every 2 epochs, and the last
     for p in curve:

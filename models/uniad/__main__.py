@@ -11,6 +11,7 @@ from typing import List, Optional
 import torch
 
 from .configs import PRESETS, TrainConfig, get_preset, parse_taps
+from .tiles import TileSpec
 
 
 class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -22,6 +23,21 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _add_tiles(p: argparse.ArgumentParser) -> None:
+    """Options that tile each image as the runtime tiles a camera region (tiles.py, the runtime's regions[].tiles)."""
+    p.add_argument("--tile-scale", type=float, help="cut each image into model-input tiles at this scale (tile pixels "
+                   "per image pixel, as the camera region's tiles.scale); none: each image letterboxed whole")
+    p.add_argument("--tile-overlap", type=int, default=32, help="pixels neighbouring tiles share (tiles.overlap)")
+    p.add_argument("--tile-region", type=int, nargs=4, metavar=("X", "Y", "W", "H"),
+                   help="the region of each image to tile, in image pixels (default: all of it)")
+
+
+def _tiles(args: argparse.Namespace) -> Optional[TileSpec]:
+    if args.tile_scale is None:
+        return None
+    return TileSpec(args.tile_scale, args.tile_overlap, tuple(args.tile_region) if args.tile_region else None)
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train one unified model on <data>/<class>/train/good of every class",
                        formatter_class=_DefaultsFormatter)
@@ -30,12 +46,16 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", default="paper", choices=sorted(PRESETS), help="architecture preset (configs.py)")
     p.add_argument("--classes", nargs="+", help="subset of classes (default: all)")
     p.add_argument("--backbone", help="registered backbone name (default: the preset's, efficientnet_b4)")
-    p.add_argument("--weights", help="local ImageNet weights file for the backbone (none: random init)")
+    p.add_argument("--weights", help="local pretrained weights file for the backbone (models/README.md, 'Backbones'); "
+                   "without it the backbone is random and training refuses to start")
+    p.add_argument("--allow-random-backbone", action="store_true",
+                   help="train on a randomly initialised backbone anyway (tests, ablations: detects at chance level)")
     p.add_argument("--taps", nargs="+", help="backbone taps (block indices or layer names)")
     preset = "(default: the preset's)"
     p.add_argument("--image-size", type=int, help=f"input side in pixels {preset}")
     p.add_argument("--feature-stride", type=int, help=f"stride of the token grid {preset}")
     p.add_argument("--hidden-dim", type=int, help=f"transformer width {preset}")
+    p.add_argument("--dropout", type=float, help=f"transformer dropout {preset}")
     p.add_argument("--layer-wise-query", action=argparse.BooleanOptionalAction, default=None,
                    help=f"paper §3.3 layer-wise query {preset}")
     p.add_argument("--neighbor-mask", action=argparse.BooleanOptionalAction, default=None,
@@ -57,6 +77,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val-data", help="validation build (another seed than the reported test split) for the "
                    "learning curve: <out>/curve.json")
     p.add_argument("--eval-every", type=int, default=0, help="epochs between learning-curve points (default 0: none)")
+    p.add_argument("--progress", choices=["bar", "json"], default="bar",
+                   help="progress as a bar on stderr, or as JSON lines on stdout (what uniad-edge train reads)")
+    _add_tiles(p)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -89,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
                         "normal scores, or the highest per-class threshold")
     p.add_argument("--cache-dir", help="feature cache folder (default <data>/.uniad-cache)")
     p.add_argument("--out", required=True, help="calibration JSON file")
+    _add_tiles(p)
     p = sub.add_parser("export", help="ONNX (uint8 NHWC in; score, anomaly_map out) plus sidecar JSON",
                        formatter_class=_DefaultsFormatter)
     _add_common(p)
@@ -111,22 +135,35 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
 
 
+def _json_lines(event: dict) -> None:
+    print(json.dumps(event), flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if args.command == "train":
+        from .distributed import world_from_env
         from .train import train
         cfg = get_preset(
             args.preset, backbone=args.backbone, backbone_taps=parse_taps(args.taps), image_size=args.image_size,
-            feature_stride=args.feature_stride, hidden_dim=args.hidden_dim, layer_wise_query=args.layer_wise_query,
+            feature_stride=args.feature_stride, hidden_dim=args.hidden_dim, dropout=args.dropout,
+            layer_wise_query=args.layer_wise_query,
             neighbor_mask=args.neighbor_mask, neighbor_size=args.neighbor_size, feature_jitter=args.feature_jitter,
             jitter_scale=args.jitter_scale)
         tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                            lr_step=args.lr_step, seed=args.seed, checkpoint_every=args.checkpoint_every)
+        world = world_from_env()
+        progress = _json_lines if args.progress == "json" else None
         result = train(args.data, args.out, cfg, tcfg, args.weights, args.classes, args.resume, args.cache_dir,
-                       device, args.val_data, args.eval_every)
-        print(f"checkpoint: {result.checkpoint}")
+                       args.device, args.val_data, args.eval_every, args.allow_random_backbone, world, progress,
+                       _tiles(args))
+        if world.main:
+            if progress is not None:
+                progress({"event": "done", "checkpoint": result.checkpoint})
+            else:
+                print(f"checkpoint: {result.checkpoint}")
         return 0
     from .checkpoint import load_model
     model, meta = load_model(args.checkpoint, device)
@@ -140,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "calibrate":
         from .evaluate import calibrate
         calib = calibrate(model, args.data, args.classes or meta.get("classes"), args.split, args.k, args.cache_dir,
-                          args.batch_size, args.default_rule)
+                          args.batch_size, args.default_rule, _tiles(args))
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:
             json.dump(calib, f, indent=2)

@@ -111,6 +111,15 @@ def save_checkpoint(path: str, model: UniAD, meta: Dict[str, Any], **training_st
     torch.save({"model": model.state_dict(), "config": model.cfg.to_dict(), "meta": meta, **training_state}, path)
 
 
+def _recorded_weights(source: str) -> Optional[str]:
+    """The ``weights`` argument that rebuilds the backbone a checkpoint records (``weights_source``): the file, or
+    for a fused backbone ``network=FILE`` for each network that had one."""
+    if "=" not in source:
+        return source or None
+    entries = [e.strip() for e in source.split(";")]
+    return ",".join(e for e in entries if not e.endswith("=random-init")) or None
+
+
 def load_model(path: str, device: Optional[str] = None) -> Tuple[UniAD, Dict[str, Any]]:
     """Builds the model a checkpoint of ours describes and loads it (eval mode).
 
@@ -119,13 +128,18 @@ def load_model(path: str, device: Optional[str] = None) -> Tuple[UniAD, Dict[str
     """
     ckpt = torch.load(path, map_location="cpu")
     cfg = UniADConfig.from_dict(ckpt["config"])
+    meta = ckpt.get("meta", {})
     with _quiet_backbone_init():
-        model = UniAD(cfg)
+        try:
+            model = UniAD(cfg)
+        except FileNotFoundError:
+            # A network built from its converted file (mobilenet_v3: the graph's structure is in it) needs that file
+            # again; the checkpoint's weights then replace the file's.
+            model = UniAD(cfg, _recorded_weights(meta.get("backbone_weights", "")))
     report = load_checkpoint(model, ckpt)
     if report.unplaced or report.missing:
         raise ValueError(f"{path}: checkpoint does not fit its own config: unplaced {report.unplaced[:5]}, "
                          f"missing {report.missing[:5]}")
-    meta = ckpt.get("meta", {})
     model.backbone.weights_source = meta.get("backbone_weights", "checkpoint")
     return model.to(device or "cpu").eval(), meta
 

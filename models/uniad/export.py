@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import warnings
@@ -41,13 +42,16 @@ def export_onnx(model: UniAD, path: str, opset: int = MAX_OPSET) -> str:
     example = torch.zeros((2, size, size, 3), dtype=torch.uint8)
     batch = {0: "batch"}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    # PyTorch 2.9+ exports through torch.export (dynamo, needs onnxscript) by default; the tracing exporter, the one
+    # torch 1.13 has, gives the graph this contract was checked with.
+    tracing = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad(), warnings.catch_warnings():
         # The tracer's notes on Python constants (scale factors, shapes fixed by the config) are expected.
         warnings.simplefilter("ignore")
         torch.onnx.export(
             model, (example,), path, opset_version=opset, input_names=[INPUT_NAME],
             output_names=list(OUTPUT_NAMES), dynamic_axes={INPUT_NAME: batch, "score": batch, "anomaly_map": batch},
-            do_constant_folding=True)
+            do_constant_folding=True, **tracing)
     _declare_output_shapes(path, size)
     problems = check_onnx(path, size)
     if problems:
@@ -128,6 +132,8 @@ def build_sidecar(model: UniAD, meta: Dict[str, Any], calibration: Dict[str, Any
         "backbone": cfg.backbone,
         "scoreStats": {c: {k: float(calibration["scoreStats"][c][k]) for k in ("mean", "std", "max")}
                        for c in classes},
+        # The score rule, for the runtime to apply to a region's stitched or masked map (src/tiles/score.ts).
+        "scorePool": cfg.score_pool,
         "training": {
             "data": meta.get("data"),
             "config": cfg.to_dict(),

@@ -16,7 +16,8 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from .data import ImageDataset, ImageRecord
+from .data import ImageDataset, ImageRecord, TileDataset
+from .tiles import TileSpec
 from .model import UniAD
 
 
@@ -29,8 +30,8 @@ def backbone_fingerprint(model: UniAD) -> str:
     return h.hexdigest()[:16]
 
 
-def cache_key(model: UniAD, records: Sequence[ImageRecord]) -> str:
-    """Key over everything the features depend on: backbone, taps, sizes and each file's identity."""
+def cache_key(model: UniAD, records: Sequence[ImageRecord], tiles: Optional[TileSpec] = None) -> str:
+    """Key over everything the features depend on: backbone, taps, sizes, tiling and each file's identity."""
     files = []
     for r in records:
         st = os.stat(r.path)
@@ -40,28 +41,32 @@ def cache_key(model: UniAD, records: Sequence[ImageRecord]) -> str:
         "weights": backbone_fingerprint(model), "image_size": model.cfg.image_size,
         "feature_size": model.cfg.feature_size, "files": files,
     }
+    if tiles is not None:  # untiled keys stay as they were: existing caches keep hitting
+        desc["tiles"] = [tiles.scale, tiles.overlap, list(tiles.region) if tiles.region else None]
     return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:20]
 
 
 @torch.no_grad()
 def extract_features(model: UniAD, records: Sequence[ImageRecord], batch_size: int = 8,
-                     device: Optional[str] = None, desc: str = "features") -> Tensor:
-    """Aligned features ``[N, C, h, w]`` (float32, CPU) of ``records``, with a progress bar."""
+                     device: Optional[str] = None, desc: str = "features", tiles: Optional[TileSpec] = None) -> Tensor:
+    """Aligned features ``[N, C, h, w]`` (float32, CPU) of ``records`` (of their tiles, in order, with ``tiles``)."""
     device = device or next(model.parameters()).device.type
-    loader = DataLoader(ImageDataset(records, model.cfg.image_size), batch_size=batch_size)
+    size = model.cfg.image_size
+    dataset = ImageDataset(records, size) if tiles is None else TileDataset(records, size, tiles)
+    loader = DataLoader(dataset, batch_size=batch_size)
     out = [model.forward_features(images.to(device)).cpu()
            for images in tqdm(loader, desc=desc, unit="batch", leave=False)]
     return torch.cat(out) if out else torch.empty(0)
 
 
 def cached_features(model: UniAD, records: Sequence[ImageRecord], cache_dir: str, batch_size: int = 8,
-                    device: Optional[str] = None) -> Tensor:
+                    device: Optional[str] = None, tiles: Optional[TileSpec] = None) -> Tensor:
     """``extract_features`` through a cache file ``<cache_dir>/<key>.pt``; a stale key simply misses."""
     os.makedirs(cache_dir, exist_ok=True)
-    path = os.path.join(cache_dir, f"{model.cfg.backbone}-{cache_key(model, records)}.pt")
+    path = os.path.join(cache_dir, f"{model.cfg.backbone}-{cache_key(model, records, tiles)}.pt")
     if os.path.isfile(path):
         return torch.load(path)
-    feats = extract_features(model, records, batch_size, device, desc=f"caching {len(records)} images")
+    feats = extract_features(model, records, batch_size, device, desc=f"caching {len(records)} images", tiles=tiles)
     tmp = path + ".tmp"
     torch.save(feats, tmp)
     os.replace(tmp, path)  # atomic: an interrupted run never leaves a truncated cache behind

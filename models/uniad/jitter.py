@@ -5,20 +5,24 @@ reconstruct the clean features: a denoising task that keeps it from learning an 
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 from torch import Tensor, nn
 
 
-def feature_jitter(tokens: Tensor, scale: float) -> Tensor:
+def feature_jitter(tokens: Tensor, scale: float, noise: Optional[Tensor] = None) -> Tensor:
     """Returns ``tokens + N(0, 1) · ‖token‖₂ / C · scale`` per token.
 
     Args:
         tokens: ``[..., C]`` features, the norm is taken over the last axis.
         scale: Noise magnitude (the paper: 20).
+        noise: The standard-normal draw, shaped like ``tokens``; default: drawn here from torch's global generator.
+            Training passes its own so that every process of a distributed run adds the noise one process would.
     """
     channels = tokens.shape[-1]
     std = tokens.norm(dim=-1, keepdim=True) / channels * scale
-    return tokens + torch.randn_like(tokens) * std
+    return tokens + (torch.randn_like(tokens) if noise is None else noise) * std
 
 
 class FeatureJitter(nn.Module):

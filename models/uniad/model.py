@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from .backbones import Backbone, create_backbone
 from .configs import UniADConfig
-from .jitter import FeatureJitter
+from .jitter import FeatureJitter, feature_jitter
 from .mask import additive_mask, neighbor_mask
 from .neck import FeatureAlignNeck
 from .transformer import LearnedPositionEmbedding, Transformer
@@ -61,6 +61,11 @@ class Reconstruction(nn.Module):
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
 
+    @property
+    def token_shape(self) -> Tuple[int, int]:
+        """``(tokens, channels)`` of one image's token sequence: the shape of its jitter noise."""
+        return self.token_grid * self.token_grid, self.token_channels
+
     def _to_tokens(self, feature: Tensor) -> Tensor:
         """``[B, C, S, S]`` → ``[B, g*g, C*p*p]``, row-major like the position embedding (g = S / p)."""
         p, g, c = self.patch, self.token_grid, self.in_channels
@@ -76,10 +81,16 @@ class Reconstruction(nn.Module):
             out = out.reshape(-1, c, p, p, g, g).permute(0, 1, 4, 2, 5, 3).reshape(-1, c, g * p, g * p)
         return out
 
-    def forward(self, feature: Tensor) -> Tensor:
-        """Reconstructs ``[B, C, h, w]`` aligned features; jitter (if enabled) only in training mode."""
+    def forward(self, feature: Tensor, noise: Optional[Tensor] = None) -> Tensor:
+        """Reconstructs ``[B, C, h, w]`` aligned features; jitter (if enabled) only in training mode.
+
+        ``noise`` (``[B, tokens, token_channels]``, standard normal) is the jitter draw to use, zeros for a batch the
+        jitter probability skips; without it the jitter draws its own.
+        """
         tokens = self._to_tokens(feature)
-        if self.jitter is not None:
+        if self.jitter is not None and self.training and noise is not None:
+            tokens = feature_jitter(tokens, self.jitter.scale, noise)
+        elif self.jitter is not None:
             tokens = self.jitter(tokens)
         return self._from_tokens(self.output_proj(self.transformer(self.input_proj(tokens), self.pos_embed())))
 
@@ -104,6 +115,8 @@ class UniAD(nn.Module):
         self.neck = FeatureAlignNeck(self.backbone.out_strides, cfg.feature_stride)
         self.feature_channels = sum(self.backbone.out_channels)
         self.reconstruction = Reconstruction(self.feature_channels, cfg)
+        # cfg.balance_taps: one factor a channel (the same within a tap), fitted by fit_tap_scale before training.
+        self.register_buffer("tap_scale", torch.ones(self.feature_channels) if cfg.balance_taps else None)
         self.backbone.eval()
 
     def train(self, mode: bool = True) -> "UniAD":
@@ -116,6 +129,24 @@ class UniAD(nn.Module):
         """uint8/float NHWC RGB 0..255 → aligned features ``[B, C, h, w]`` (no gradient through the backbone)."""
         with torch.no_grad():
             return self.neck(self.backbone(self.backbone.normalize(image)))
+
+    def balance(self, feature: Tensor) -> Tensor:
+        """Aligned features in the units the reconstruction works in: scaled per tap (``cfg.balance_taps``) or as is."""
+        if self.tap_scale is None:
+            return feature
+        return feature * self.tap_scale.to(feature.device).view(1, -1, 1, 1)
+
+    @torch.no_grad()
+    def fit_tap_scale(self, features: Tensor) -> None:
+        """Sets ``tap_scale`` from aligned training features ``[N, C, h, w]``: every tap gets the mean token norm
+        that the taps have on average, so the overall scale (and the recipe tuned to it) stays about the same."""
+        if self.tap_scale is None:
+            return
+        bounds = torch.tensor([0, *self.backbone.out_channels]).cumsum(0).tolist()
+        norms = [features[:, a:b].norm(dim=1).mean() for a, b in zip(bounds[:-1], bounds[1:])]
+        target = torch.stack(norms).mean()
+        for (a, b), norm in zip(zip(bounds[:-1], bounds[1:]), norms):
+            self.tap_scale[a:b] = target / norm.clamp_min(1e-12)
 
     def forward_head(self, feature: Tensor, reconstructed: Tensor) -> Tuple[Tensor, Tensor]:
         """Anomaly map ``[B, 1, S, S]`` and image score ``[B]`` from features and their reconstruction (§3.5)."""
@@ -137,11 +168,13 @@ class UniAD(nn.Module):
 
     def score_features(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
         """``forward`` from already-extracted (e.g. cached) features."""
+        feature = self.balance(feature)
         return self.forward_head(feature, self.reconstruction(feature))
 
 
 def reconstruction_loss(model: UniAD, feature: Tensor) -> Tensor:
     """Training objective (§3.4): MSE between the reconstruction of (jittered) tokens and the clean features."""
+    feature = model.balance(feature)
     return F.mse_loss(model.reconstruction(feature), feature)
 
 

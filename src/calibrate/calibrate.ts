@@ -2,15 +2,28 @@
  * `uniad-edge calibrate`: scores normal (and defective) images with the runtime's own inference engine (the worker
  * and onnxruntime session the service uses), sets each product's (and camera's) threshold for a target false-reject
  * rate, and writes the thresholds file, a markdown report and a PNG of each product's score distributions.
+ *
+ * A camera with regions (the service config's `cameras[].regions`, given with --config) is calibrated per region:
+ * each of its images (a whole camera image, its folder named after the camera) is cut into its regions and tiles
+ * exactly as the runtime cuts them (tiles/region-image.ts, tiles/frame.ts), scored by the model's rule on the
+ * stitched map, and each region gets its threshold (the file's `regions` entry).
+ *
+ * Folder calibrate/: this command. It may reuse sources/, pipeline/, images/ (the plot's PNG), tiles/ and config.ts,
+ * so it scores as the runtime does; it never imports sinks/, broker/, http/, evidence/, evaluation/, doctor/ or the
+ * wiring.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { ProviderName } from '../config.js';
 import { uniadError } from '../errors.js';
+import { letterbox, type RgbImage } from '../geometry/letterbox.js';
 import { InferenceEngine } from '../pipeline/engine.js';
-import type { Frame, Logger, ThresholdsFile } from '../types.js';
+import { scorePoolOf } from '../pipeline/sidecar.js';
+import { inputCount, modelInputs, regionInferences } from '../tiles/frame.js';
+import { cameraLayouts, type CameraRegions } from '../tiles/layout.js';
+import { regionFrame } from '../tiles/region-image.js';
+import type { Frame, Inference, Logger, RegionLayout, ThresholdsFile } from '../types.js';
 import { listDefectImages, listNormalImages } from './image-folders.js';
-import { letterbox } from './letterbox.js';
 import type { Progress } from './progress.js';
 import { bestF1, falseRejectThreshold, imagesNeeded, rejectRate, supported } from './quantile.js';
 import { readPngRgb } from './read-image.js';
@@ -27,6 +40,8 @@ export interface CalibrateOptions {
   readonly providers: readonly ProviderName[];
   readonly threads?: number;
   readonly batchSize?: number;
+  /** The service config's cameras: those with regions are calibrated per region. */
+  readonly cameras?: readonly (CameraRegions & { readonly size?: { readonly width: number; readonly height: number } | undefined })[];
   readonly logger: Logger;
   readonly progress?: Progress;
 }
@@ -36,6 +51,82 @@ export interface CalibrationResult {
   readonly groups: readonly GroupResult[];
   readonly reportPath: string;
   readonly plotPaths: readonly string[];
+}
+
+/** One image to score: a whole camera image of a camera with regions (`layouts`), or an image letterboxed whole. */
+export interface Job {
+  readonly path: string;
+  readonly product: string;
+  readonly camera?: string;
+  readonly layouts?: readonly RegionLayout[];
+}
+
+function readImage(path: string): RgbImage {
+  try {
+    return readPngRgb(path);
+  } catch (err) {
+    throw uniadError('CALIBRATE', `cannot read "${path}" as a PNG: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The camera with regions whose folder `path` lies in (normal images: `<product>/<camera>/`, defective ones:
+ * `<product>/<camera>/**`); undefined for an image of no such camera.
+ */
+function regionCamera(layouts: ReadonlyMap<string, unknown>, root: string | undefined, product: string, path: string): string | undefined {
+  if (root === undefined) return undefined;
+  const parts = relative(join(root, product), path).split(sep);
+  return parts.length > 1 && layouts.has(parts[0]!) ? parts[0] : undefined;
+}
+
+/**
+ * The frame the runtime would inspect for `job`: its regions cut as the camera's are, or the image letterboxed.
+ * Its model inputs are the runtime's to the byte for a camera image in RGB (test/tiles/parity.test.ts).
+ */
+export function frameOf(job: Job, seq: number, input: { width: number; height: number }, size?: { width: number; height: number }): Frame {
+  const image = readImage(job.path);
+  const base = { camera: job.camera ?? 'calibrate', line: 'calibrate', product: job.product, seq, capturedAt: 0 };
+  if (job.layouts === undefined) return { ...base, ...input, pixels: letterbox(image, input.width, input.height).pixels };
+  if (size !== undefined && (image.width !== size.width || image.height !== size.height)) {
+    throw uniadError('CALIBRATE', `"${job.path}" is ${image.width}x${image.height}, but camera ${job.camera} delivers ${size.width}x${size.height} (cameras[].size): its regions are cut from whole camera images`);
+  }
+  return regionFrame(image, job.layouts, base);
+}
+
+/**
+ * Scores: an image's score, or one a region for an image of a camera with regions. The model inputs of several
+ * images (their tiles) share batches of `batchSize`, as the runtime's do.
+ */
+async function scoreJobs(engine: InferenceEngine, jobs: readonly Job[], opts: CalibrateOptions, sizes: ReadonlyMap<string, { width: number; height: number }>): Promise<Map<string, number[]>> {
+  const batchSize = opts.batchSize ?? 8;
+  const scorePool = scorePoolOf(engine.sidecar);
+  const scores = new Map<string, number[]>();
+  let pending: { job: Job; frame: Frame; inputs: Frame[]; results: Inference[] }[] = [];
+  let queued = 0;
+  const flush = async () => {
+    const inputs = pending.flatMap((p) => p.inputs);
+    const owners = pending.flatMap((p) => p.inputs.map(() => p));
+    for (let i = 0; i < inputs.length; i += batchSize) {
+      const results = await engine.run(inputs.slice(i, i + batchSize));
+      results.forEach((r, k) => owners[i + k]!.results.push(r));
+    }
+    for (const { job, frame, results } of pending) {
+      const bad = results.find((r) => !Number.isFinite(r.score));
+      if (bad !== undefined) throw uniadError('CALIBRATE', `the model scored "${job.path}" ${bad.score} (not a finite number); check the model`);
+      scores.set(job.path, frame.regions === undefined ? [results[0]!.score] : regionInferences(frame, results, scorePool).map((r) => r.score));
+    }
+    pending = [];
+    queued = 0;
+  };
+  for (const [i, job] of jobs.entries()) {
+    const frame = frameOf(job, i, engine.sidecar.input, job.camera === undefined ? undefined : sizes.get(job.camera));
+    pending.push({ job, frame, inputs: modelInputs(frame), results: [] });
+    queued += inputCount(frame);
+    if (queued >= batchSize) await flush();
+    opts.progress?.(i + 1, jobs.length, job.product);
+  }
+  await flush();
+  return scores;
 }
 
 export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResult> {
@@ -48,29 +139,21 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   }
 
   const engine = await InferenceEngine.open({ modelPath: opts.modelPath, providers: opts.providers, threads: opts.threads ?? 0, logger });
-  const scores = new Map<string, number>();
+  let scores: Map<string, number[]>;
+  const layouts = new Map<string, RegionLayout[]>();
   try {
-    const { width, height } = engine.sidecar.input;
-    const jobs = products.flatMap((p) => [...p.normals, ...(defects.get(p.product) ?? [])].map((path) => ({ path, product: p.product })));
-    const batchSize = opts.batchSize ?? 8;
-    for (let i = 0; i < jobs.length; i += batchSize) {
-      const batch = jobs.slice(i, i + batchSize);
-      const frames: Frame[] = batch.map((job, j) => {
-        let image;
-        try {
-          image = letterbox(readPngRgb(job.path), width, height);
-        } catch (err) {
-          throw uniadError('CALIBRATE', `cannot read "${job.path}" as a PNG: ${(err as Error).message}`);
-        }
-        return { camera: 'calibrate', line: 'calibrate', product: job.product, seq: i + j, capturedAt: 0, width, height, pixels: image.pixels };
-      });
-      const inferences = await engine.run(frames);
-      inferences.forEach((inf, j) => {
-        if (!Number.isFinite(inf.score)) throw uniadError('CALIBRATE', `the model scored "${batch[j]!.path}" ${inf.score} (not a finite number); check the model`);
-        scores.set(batch[j]!.path, inf.score);
-      });
-      opts.progress?.(Math.min(i + batchSize, jobs.length), jobs.length, batch[batch.length - 1]!.product);
+    for (const cam of opts.cameras ?? []) {
+      const own = cameraLayouts(cam, engine.sidecar.input);
+      if (own !== undefined) layouts.set(cam.id, own);
     }
+    if (layouts.size > 0 && scorePoolOf(engine.sidecar) === undefined) throw uniadError('CALIBRATE', `the model ${engine.modelId} does not say its score rule (sidecar scorePool), which regions need; re-export it`);
+    const sizes = new Map((opts.cameras ?? []).flatMap((c) => (c.size === undefined ? [] : [[c.id, c.size] as const])));
+    const job = (root: string | undefined, product: string, path: string): Job => {
+      const camera = regionCamera(layouts, root, product, path);
+      return { path, product, ...(camera === undefined ? {} : { camera, layouts: layouts.get(camera)! }) };
+    };
+    const jobs = products.flatMap((p) => [...p.normals.map((path) => job(opts.imagesDir, p.product, path)), ...(defects.get(p.product) ?? []).map((path) => job(opts.defectsDir, p.product, path))]);
+    scores = await scoreJobs(engine, jobs, opts, sizes);
   } finally {
     await engine.close();
   }
@@ -79,21 +162,20 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
   const outDir = dirname(outPath);
   const stem = basename(outPath).replace(/\.json$/i, '');
   mkdirSync(outDir, { recursive: true });
-  const scored = (paths: readonly string[]) => paths.map((p) => scores.get(p)!);
   const groups: GroupResult[] = [];
   const plotPaths: string[] = [];
-  const file: { products: Record<string, number>; cameras: Record<string, Record<string, number>> } = { products: {}, cameras: {} };
+  const file: { products: Record<string, number>; cameras: Record<string, Record<string, number>>; regions: Record<string, Record<string, Record<string, number>>> } = { products: {}, cameras: {}, regions: {} };
 
   for (const p of products) {
-    const defectScores = scored(defects.get(p.product) ?? []);
-    const group = (camera: string | undefined, paths: readonly string[]): GroupResult => {
-      const normals = scored(paths);
+    const defectPaths = defects.get(p.product) ?? [];
+    const plainNormals = p.normals.filter((path) => regionCamera(layouts, opts.imagesDir, p.product, path) === undefined);
+    const plainDefects = defectPaths.filter((path) => regionCamera(layouts, opts.defectsDir, p.product, path) === undefined);
+    const group = (key: { product: string; camera?: string; region?: string }, normals: readonly number[], defectScores: readonly number[]): GroupResult => {
       const threshold = falseRejectThreshold(normals, target);
       const ok = supported(normals.length, target);
-      if (!ok) logger.warn('too few normal images for the target false-reject rate; the threshold is just above the highest score seen', { product: p.product, camera, images: normals.length, needed: imagesNeeded(target), target });
+      if (!ok) logger.warn('too few normal images for the target false-reject rate; the threshold is just above the highest score seen', { ...key, images: normals.length, needed: imagesNeeded(target), target });
       return {
-        product: p.product,
-        ...(camera === undefined ? {} : { camera }),
+        ...key,
         normals: normals.length,
         threshold,
         falseReject: rejectRate(normals, threshold),
@@ -101,21 +183,42 @@ export async function calibrate(opts: CalibrateOptions): Promise<CalibrationResu
         ...(defectScores.length > 0 ? { defects: { n: defectScores.length, recall: rejectRate(defectScores, threshold), best: bestF1(normals, defectScores) } } : {}),
       };
     };
-    const product = group(undefined, p.normals);
-    const plotFile = `${stem}-${p.product}.png`;
-    const plot = renderScorePlot({ normals: scored(p.normals), defects: defectScores, threshold: product.threshold });
-    writeFileSync(join(outDir, plotFile), plot.png);
-    plotPaths.push(join(outDir, plotFile));
-    groups.push({ ...product, plot: { file: plotFile, range: plot.range } });
-    file.products[p.product] = product.threshold;
+    const plot = (name: string, g: GroupResult, normals: readonly number[], defectScores: readonly number[]): GroupResult => {
+      const plotFile = `${stem}-${name}.png`;
+      const drawn = renderScorePlot({ normals, defects: defectScores, threshold: g.threshold });
+      writeFileSync(join(outDir, plotFile), drawn.png);
+      plotPaths.push(join(outDir, plotFile));
+      return { ...g, plot: { file: plotFile, range: drawn.range } };
+    };
+    const first = (paths: readonly string[]) => paths.map((path) => scores.get(path)![0]!);
+    if (plainNormals.length > 0) {
+      const product = group({ product: p.product }, first(plainNormals), first(plainDefects));
+      groups.push(plot(p.product, product, first(plainNormals), first(plainDefects)));
+      file.products[p.product] = product.threshold;
+      for (const [camera, paths] of p.cameras) {
+        if (layouts.has(camera)) continue;
+        const g = group({ product: p.product, camera }, first(paths), first(plainDefects));
+        groups.push(g);
+        (file.cameras[camera] ??= {})[p.product] = g.threshold;
+      }
+    }
     for (const [camera, paths] of p.cameras) {
-      const g = group(camera, paths);
-      groups.push(g);
-      (file.cameras[camera] ??= {})[p.product] = g.threshold;
+      const own = layouts.get(camera);
+      if (own === undefined) continue;
+      const cameraDefects = defectPaths.filter((path) => regionCamera(layouts, opts.defectsDir, p.product, path) === camera);
+      own.forEach((layout, r) => {
+        const product = layout.product ?? p.product;
+        const normals = paths.map((path) => scores.get(path)![r]!);
+        const defectScores = cameraDefects.map((path) => scores.get(path)![r]!);
+        const g = group({ product, camera, region: layout.name }, normals, defectScores);
+        groups.push(plot(`${product}-${camera}-${layout.name}`, g, normals, defectScores));
+        ((file.regions[camera] ??= {})[layout.name] ??= {})[product] = g.threshold;
+      });
     }
   }
 
-  const thresholds: ThresholdsFile = { model: engine.modelId, targetFalseReject: target, ...file };
+  const { regions, ...rest } = file;
+  const thresholds: ThresholdsFile = { model: engine.modelId, targetFalseReject: target, ...rest, ...(Object.keys(regions).length > 0 ? { regions } : {}) };
   writeFileSync(outPath, `${JSON.stringify(thresholds, null, 2)}\n`);
   const reportPath = join(outDir, `${stem}.md`);
   const report = calibrationReport({ model: engine.modelId, target, images: opts.imagesDir, defects: opts.defectsDir, groups, createdAt: new Date().toISOString() });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import type { RgbImage } from './letterbox.js';
+import type { RgbImage } from '../geometry/letterbox.js';
 
 /**
  * Reads a PNG (any colour type and bit depth pngjs reads: grey, palette, RGB, with or without alpha) as 8-bit RGB.

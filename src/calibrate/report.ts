@@ -6,6 +6,8 @@ export interface GroupResult {
   readonly product: string;
   /** Absent: the product's threshold (all its images); present: that camera's. */
   readonly camera?: string;
+  /** A camera with regions: that region's threshold (its images cut and tiled as the runtime does). */
+  readonly region?: string;
   readonly normals: number;
   readonly threshold: number;
   /** Measured on the calibration images themselves. */
@@ -32,14 +34,14 @@ const num = (x: number) => x.toPrecision(5);
 export function calibrationReport(r: ReportInput): string {
   const rows = r.groups.map((g) => {
     const d = g.defects;
-    return `| ${g.product} | ${g.camera ?? 'all'} | ${g.normals} | ${num(g.threshold)}${g.supported ? '' : ' ⚠'} | ${pct(g.falseReject)} | ${d ? d.n : '–'} | ${d ? pct(d.recall) : '–'} | ${d ? `${num(d.best.threshold)} (F1 ${d.best.f1.toFixed(3)}, recall ${pct(d.best.recall)}, false rejects ${pct(d.best.falseReject)})` : '–'} |`;
+    return `| ${g.product} | ${g.camera === undefined ? 'all' : g.region === undefined ? g.camera : `${g.camera}, region ${g.region}`} | ${g.normals} | ${num(g.threshold)}${g.supported ? '' : ' ⚠'} | ${pct(g.falseReject)} | ${d ? d.n : '–'} | ${d ? pct(d.recall) : '–'} | ${d ? `${num(d.best.threshold)} (F1 ${d.best.f1.toFixed(3)}, recall ${pct(d.best.recall)}, false rejects ${pct(d.best.falseReject)})` : '–'} |`;
   });
   const warnings = r.groups
     .filter((g) => !g.supported)
-    .map((g) => `- ⚠ ${g.product}${g.camera ? ` / ${g.camera}` : ''}: ${g.normals} normal images cannot support a false-reject rate of ${pct(r.target)} (at least ${Math.ceil(1 / r.target)} needed); the threshold is just above the highest normal score seen, and the real rate is unknown.`);
+    .map((g) => `- ⚠ ${g.product}${g.camera ? ` / ${g.camera}` : ''}${g.region ? ` / ${g.region}` : ''}: ${g.normals} normal images cannot support a false-reject rate of ${pct(r.target)} (at least ${Math.ceil(1 / r.target)} needed); the threshold is just above the highest normal score seen, and the real rate is unknown.`);
   const plots = r.groups
-    .filter((g) => g.plot !== undefined && g.camera === undefined)
-    .map((g) => `### ${g.product}\n\n![${g.product} score distributions](${g.plot!.file})\n\nx axis: score ${num(g.plot!.range.lo)} … ${num(g.plot!.range.hi)}; green normal, red defective (each scaled to its tallest bin), black line the threshold ${num(g.threshold)}.`);
+    .filter((g) => g.plot !== undefined)
+    .map((g) => `### ${g.product}${g.region ? ` (${g.camera}, region ${g.region})` : ''}\n\n![${g.product} score distributions](${g.plot!.file})\n\nx axis: score ${num(g.plot!.range.lo)} … ${num(g.plot!.range.hi)}; green normal, red defective (each scaled to its tallest bin), black line the threshold ${num(g.threshold)}.`);
   return [
     `# Calibration of ${r.model}`,
     '',

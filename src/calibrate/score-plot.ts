@@ -5,7 +5,7 @@
  * font is needed. Pure: numbers in, PNG bytes out.
  */
 import { PNG } from 'pngjs';
-import { withPngText } from '../sinks/png-text.js';
+import { withPngText } from '../images/png-text.js';
 
 export interface ScorePlotInput {
   readonly normals: readonly number[];

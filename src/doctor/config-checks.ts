@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { engineCacheState, fileSha256, type EngineIdentity } from '../pipeline/engine-cache.js';
 import { loadSidecar } from '../pipeline/sidecar.js';
 import { batchProfile } from '../pipeline/tensorrt-options.js';
+import { isNamed, listGenicamCameras } from '../sources/genicam-list.js';
 import { describeSource } from '../sources/uri.js';
 import { statePaths } from '../state-dir.js';
 import type { Finding } from './findings.js';
@@ -64,14 +65,37 @@ async function cameraFinding(cam: Config['cameras'][number], elements: ReadonlyS
         : { check, status: 'missing', detail: `${source}: nvarguscamerasrc not found`, fix: 'sudo apt install nvidia-l4t-gstreamer' };
     case 'test':
       return { check, status: 'ok', detail: `${source} (GStreamer test pattern)` };
+    case 'genicam': {
+      let found;
+      try {
+        found = await listGenicamCameras();
+      } catch (err) {
+        return { check, status: 'missing', detail: `${source}: cannot ask Aravis for cameras: ${(err as Error).message}`, fix: 'sudo apt install libaravis-0.8-0 gir1.2-aravis-0.8 python3-gi python3-gst-1.0 (scripts/setup.sh)' };
+      }
+      const camera = found.find((f) => isNamed(spec, f));
+      if (camera !== undefined) return { check, status: 'ok', detail: `${source}: ${camera.vendor} ${camera.model}, serial ${camera.serial}, at ${camera.address} (${camera.protocol})` };
+      const seen = found.map((f) => `${f.id} (serial ${f.serial}, ${f.address})`).join(', ') || 'none';
+      return {
+        check,
+        status: 'missing',
+        detail: `${source}: not among the cameras Aravis finds: ${seen}`,
+        fix: 'check the camera is powered and on this host\'s camera network (docs/genicam.md); a user-defined name is only found when the camera opens, at start',
+      };
+    }
   }
 }
 
-async function brokerFinding(cfg: Config): Promise<Finding> {
+/** One finding a broker URL: each node of a clustered broker (a list in mqtt.url) is probed on its own. */
+async function brokerFindings(cfg: Config): Promise<Finding[]> {
   if (cfg.mqtt.url === undefined) {
-    return { check: 'broker', status: 'info', detail: `embedded broker, started by the service on ${cfg.embeddedBroker.host}:${cfg.embeddedBroker.port}` };
+    return [{ check: 'broker', status: 'info', detail: `embedded broker, started by the service on ${cfg.embeddedBroker.host}:${cfg.embeddedBroker.port}` }];
   }
-  const url = new URL(cfg.mqtt.url);
+  const urls = typeof cfg.mqtt.url === 'string' ? [cfg.mqtt.url] : cfg.mqtt.url;
+  return Promise.all(urls.map((u) => brokerFinding(u)));
+}
+
+async function brokerFinding(text: string): Promise<Finding> {
+  const url = new URL(text);
   const defaults: Record<string, number> = { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'ssl:': 8883, 'ws:': 80, 'wss:': 443 };
   const port = Number(url.port || defaults[url.protocol] || 1883);
   try {
@@ -125,5 +149,5 @@ async function engineCacheFinding(cfg: Config, facts: EngineFacts): Promise<Find
 
 export async function configFindings(cfg: Config, elements: ReadonlySet<string>, engine: EngineFacts): Promise<Finding[]> {
   const cameras = await Promise.all(cfg.cameras.map((cam) => cameraFinding(cam, elements)));
-  return [...cameras, await brokerFinding(cfg), stateDirFinding(cfg.stateDir), await engineCacheFinding(cfg, engine)];
+  return [...cameras, ...(await brokerFindings(cfg)), stateDirFinding(cfg.stateDir), await engineCacheFinding(cfg, engine)];
 }

@@ -3,6 +3,9 @@
  * `root` is the file system to inspect (`/`, or a fixture tree that looks like a Jetson); `nodeModules` the
  * node_modules holding onnxruntime-node; the GStreamer elements come from gst-inspect-1.0 on the box itself and
  * from plugin file names in a fixture tree.
+ *
+ * Folder doctor/: this command. It may read sources/, pipeline/, images/ and config.ts for what the runtime needs; it
+ * never imports sinks/, broker/, http/, evidence/, calibrate/, evaluation/ or the wiring.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

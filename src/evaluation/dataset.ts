@@ -1,6 +1,7 @@
 /**
  * The test images of a folder in MVTec AD's layout (what models.benchmark.build and models.benchmark.unseen_defects
- * write), read as the runtime's frames: RGB bytes, tightly packed, at the model's input size.
+ * write), read as the runtime's frames: RGB bytes, tightly packed, letterboxed to the model's input as the cameras'
+ * frames are and as calibration and training fit theirs (geometry/letterbox.ts; masks with their images).
  *
  *     <root>/<class>/test/<good|defect kind>/<name>.png
  *     <root>/<class>/ground_truth/<defect kind>/<name>_mask.png   (absent for good images = no defect pixel)
@@ -10,6 +11,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { uniadError } from '../errors.js';
+import { letterbox, letterboxMask, type RgbImage } from '../geometry/letterbox.js';
+import type { Crop } from '../types.js';
 
 /** One test image: its class, label and where its mask is. */
 export interface TestImage {
@@ -69,31 +72,32 @@ export function buildInfo(root: string): BuildInfo {
   };
 }
 
-function decode(path: string, width: number, height: number): PNG {
+/** The image as it is: RGB, 3 bytes a pixel, no padding (pngjs decodes to RGBA). */
+export function readImage(path: string): RgbImage {
   const png = PNG.sync.read(readFileSync(path));
-  if (png.width !== width || png.height !== height) {
-    throw uniadError('EVAL_DATA', path, `is ${png.width}x${png.height}, the model takes ${width}x${height} (build the data at the model's input size)`);
-  }
-  return png;
-}
-
-/** The image as the runtime's frame pixels: RGB, 3 bytes a pixel, no padding (pngjs decodes to RGBA). */
-export function readRgb(path: string, width: number, height: number): Uint8Array {
-  const { data } = decode(path, width, height);
-  const rgb = new Uint8Array(width * height * 3);
+  const rgb = new Uint8Array(png.width * png.height * 3);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-    rgb[i] = data[j]!;
-    rgb[i + 1] = data[j + 1]!;
-    rgb[i + 2] = data[j + 2]!;
+    rgb[i] = png.data[j]!;
+    rgb[i + 1] = png.data[j + 1]!;
+    rgb[i + 2] = png.data[j + 2]!;
   }
-  return rgb;
+  return { width: png.width, height: png.height, pixels: rgb };
 }
 
-/** The defect mask, 1 where the first channel is non-zero (as models/uniad/data.py binarises it); all 0 without a file. */
-export function readMask(image: TestImage, width: number, height: number): Uint8Array {
-  const mask = new Uint8Array(width * height);
-  if (image.maskPath === undefined) return mask;
-  const { data } = decode(image.maskPath, width, height);
-  for (let i = 0; i < mask.length; i++) mask[i] = data[i * 4]! > 0 ? 1 : 0;
-  return mask;
+/** The image as the runtime's frame pixels: RGB, letterboxed. */
+export function readRgb(path: string, width: number, height: number): Uint8Array {
+  return letterbox(readImage(path), width, height).pixels;
+}
+
+/**
+ * The defect mask, 1 where the first channel is non-zero (as models/uniad/data.py binarises it), letterboxed like
+ * its image (of `crop` of it, for a region); all 0 without a file.
+ */
+export function readMask(image: TestImage, width: number, height: number, crop?: Crop): Uint8Array {
+  if (image.maskPath === undefined) return new Uint8Array(width * height);
+  const png = PNG.sync.read(readFileSync(image.maskPath));
+  const r = crop ?? { x: 0, y: 0, width: png.width, height: png.height };
+  const values = new Uint8Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) for (let x = 0; x < r.width; x++) values[y * r.width + x] = png.data[((r.y + y) * png.width + r.x + x) * 4]! > 0 ? 1 : 0;
+  return letterboxMask({ width: r.width, height: r.height, values }, width, height);
 }

@@ -17,6 +17,7 @@ function base(frame: Frame, modelId: string, runId: string, threshold: number, n
     decidedAt: now,
     threshold,
     model: modelId,
+    ...(frame.part === undefined ? {} : { partId: frame.part.partId }),
   };
 }
 
@@ -40,4 +41,36 @@ export function failSafeVerdict(
   now: number,
 ): Verdict {
   return { ...base(frame, modelId, runId, threshold, now), score: null, normalizedScore: null, reject: failSafe === 'reject', reason };
+}
+
+/** What decides a frame with regions: each region's product, threshold and (when scored) score. */
+export interface RegionCall {
+  readonly name: string;
+  readonly product: string;
+  readonly threshold: number;
+}
+
+/**
+ * The verdict on a frame with regions: each region decided as `decide` decides a frame, the frame rejected when any
+ * region is. The verdict's own score and threshold are those of `deciding`, the region with the highest normalized
+ * score (the one nearest to, or furthest past, its threshold), so a reject names the region that caused it.
+ */
+export function decideRegions(frame: Frame, regions: readonly RegionCall[], scores: readonly number[], modelId: string, runId: string, now: number): { verdict: Verdict; deciding: number } {
+  const results = regions.map((r, i) => {
+    const score = scores[i]!;
+    return { name: r.name, product: r.product, score, threshold: r.threshold, normalizedScore: normalizedScore(score, r.threshold), reject: score >= r.threshold };
+  });
+  const deciding = results.reduce((best, r, i) => ((r.normalizedScore ?? -Infinity) > (results[best]!.normalizedScore ?? -Infinity) ? i : best), 0);
+  const top = results[deciding]!;
+  const reject = results.some((r) => r.reject);
+  return {
+    verdict: { ...base(frame, modelId, runId, top.threshold, now), score: top.score, normalizedScore: top.normalizedScore, reject, reason: reject ? 'anomaly' : 'ok', regions: results },
+    deciding,
+  };
+}
+
+/** The fail-safe verdict on a frame with regions: every region gets the fail-safe decision, none a score. */
+export function failSafeRegions(frame: Frame, reason: 'deadline' | 'error', failSafe: FailSafe, threshold: number, regions: readonly RegionCall[], modelId: string, runId: string, now: number): Verdict {
+  const reject = failSafe === 'reject';
+  return { ...failSafeVerdict(frame, reason, failSafe, threshold, modelId, runId, now), regions: regions.map((r) => ({ name: r.name, product: r.product, score: null, threshold: r.threshold, normalizedScore: null, reject })) };
 }

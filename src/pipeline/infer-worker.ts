@@ -81,9 +81,9 @@ async function load(): Promise<InferenceSession> {
     if (settings?.warmAllBatches) {
       // Every size the batcher can send, so that no shape is left for TensorRT to build during a shift.
       for (let n = 1; n <= settings.batchMaxSize; n++) {
-        const t0 = Date.now();
+        const t0 = performance.now();
         await infer(session, new Uint8Array(n * H * W * 3), n);
-        logger.info(`batch ${n}/${settings.batchMaxSize} ran on ${description}`, { ms: Date.now() - t0 });
+        logger.info(`batch ${n}/${settings.batchMaxSize} ran on ${description}`, { ms: Math.round(performance.now() - t0) });
       }
     }
   } catch (err) {

@@ -6,16 +6,16 @@
  * when the frame was captured, and decides it with that one: a change applies from the next captured frame, never
  * to a frame already on its way through the model.
  */
+import { thresholdProblem } from '../threshold-bounds.js';
 import type { ThresholdsFile } from '../types.js';
 import { withLiveThreshold, type LiveThreshold } from './live-thresholds.js';
-import { liveKey, resolveThreshold, type ModelRef, type ResolvedThreshold } from './threshold-sources.js';
+import { configuredThreshold, fileFor, liveKey, resolveThreshold, type ConfiguredCamera, type ModelRef, type ResolvedThreshold } from './threshold-sources.js';
 
-export interface CameraSetting {
+export interface CameraSetting extends ConfiguredCamera {
   readonly id: string;
   readonly line: string;
   /** The product in the config, used until the line's recipe says otherwise. */
   readonly product: string;
-  readonly threshold?: number | undefined;
 }
 
 export type Outcome<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly why: string };
@@ -25,7 +25,8 @@ export class SettingsSnapshot {
 
   constructor(
     readonly cameras: ReadonlyMap<string, CameraSetting>,
-    readonly file: ThresholdsFile | undefined,
+    /** Thresholds files, each for its own model (threshold-sources.ts). */
+    readonly files: readonly ThresholdsFile[],
     readonly live: readonly LiveThreshold[],
     /** Line → product of its recipe. */
     readonly recipes: ReadonlyMap<string, string>,
@@ -41,8 +42,9 @@ export class SettingsSnapshot {
     return cam === undefined ? undefined : (this.recipes.get(cam.line) ?? cam.product);
   }
 
-  threshold(camera: string, product: string, model: ModelRef): ResolvedThreshold {
-    return resolveThreshold(camera, product, model, { live: this.liveMap, cameras: this.cameras, file: this.file, configModel: this.configModel });
+  /** With `region`, the threshold of that region of the camera's frames. */
+  threshold(camera: string, product: string, model: ModelRef, region?: string): ResolvedThreshold {
+    return resolveThreshold(camera, product, model, { live: this.liveMap, cameras: this.cameras, files: this.files, configModel: this.configModel }, region);
   }
 
   /** The live set in force for this camera, product and model, if any (who set it, when). */
@@ -50,9 +52,20 @@ export class SettingsSnapshot {
     return this.live.find((s) => s.camera === camera && s.product === product && s.model === model);
   }
 
-  /** Products a recipe may select: the model's classes, the thresholds file's products, the configured products. */
-  knownProducts(model: ModelRef): Set<string> {
-    return new Set([...model.sidecar.classes, ...Object.keys(this.file?.model === model.id ? this.file.products : {}), ...[...this.cameras.values()].map((c) => c.product)]);
+  /** The products `model` knows: its classes, and the products its thresholds file was calibrated for. Sorted. */
+  knownProducts(model: ModelRef): string[] {
+    const file = fileFor(this.files, model.id);
+    const calibrated = file === undefined ? [] : [...Object.keys(file.products), ...Object.values(file.cameras).flatMap((c) => Object.keys(c)), ...Object.values(file.regions ?? {}).flatMap((r) => Object.values(r).flatMap((p) => Object.keys(p)))];
+    return [...new Set([...model.sidecar.classes, ...calibrated])].sort();
+  }
+
+  /**
+   * Whether `camera` may inspect `product` under `model`: the model knows the product, or the config gives the camera
+   * a threshold for it (an unknown product allowed on purpose: config/refinements.ts). The same rule at start, on a
+   * reload and for a recipe over MQTT.
+   */
+  mayInspect(camera: string, product: string, model: ModelRef): boolean {
+    return this.knownProducts(model).includes(product) || configuredThreshold(this.cameras.get(camera), product) !== undefined;
   }
 }
 
@@ -61,13 +74,13 @@ export class LineSettings {
 
   constructor(
     cameras: readonly CameraSetting[],
-    file: ThresholdsFile | undefined,
+    files: readonly ThresholdsFile[],
     live: readonly LiveThreshold[],
     private readonly persist: (sets: readonly LiveThreshold[]) => void,
     configModel?: string,
     private readonly persistRecipes: (recipes: ReadonlyMap<string, string>) => void = () => undefined,
   ) {
-    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, live, new Map(), configModel);
+    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), files, live, new Map(), configModel);
   }
 
   get current(): SettingsSnapshot {
@@ -82,30 +95,37 @@ export class LineSettings {
     const s = this.snapshot;
     const cam = s.cameras.get(camera);
     if (cam === undefined || cam.line !== line) return { ok: false, why: `no camera "${camera}" on line "${line}" (cameras: ${[...s.cameras.values()].map((c) => `${c.line}/${c.id}`).join(', ')})` };
-    if (!(Number.isFinite(threshold) && threshold > 0)) return { ok: false, why: `threshold must be a number > 0, got ${threshold}` };
+    const problem = thresholdProblem(threshold);
+    if (problem !== undefined) return { ok: false, why: `threshold ${threshold} ${problem}` };
     const set: LiveThreshold = { camera, product: s.productFor(camera)!, model: model.id, threshold, by: who.by, verified: who.verified, at };
     const live = withLiveThreshold(s.live, set);
     this.persist(live);
-    this.snapshot = new SettingsSnapshot(s.cameras, s.file, live, s.recipes, s.configModel);
+    this.snapshot = new SettingsSnapshot(s.cameras, s.files, live, s.recipes, s.configModel);
     return { ok: true, set };
   }
 
-  /** Selects `product` for every camera of `line`; refused for an unknown line or product. */
+  /** Selects `product` for every camera of `line`; refused for an unknown line, or a product a camera of it cannot inspect. */
   setRecipe(line: string, product: string, model: ModelRef): Outcome<{ cameras: string[] }> {
     const s = this.snapshot;
     const cameras = [...s.cameras.values()].filter((c) => c.line === line).map((c) => c.id);
     if (cameras.length === 0) return { ok: false, why: `no camera on line "${line}" (lines: ${[...new Set([...s.cameras.values()].map((c) => c.line))].join(', ')})` };
-    const known = s.knownProducts(model);
-    if (!known.has(product)) return { ok: false, why: `unknown product "${product}": the model ${model.id} knows ${[...known].sort().join(', ')} (calibrate the product, or add it to a camera in the config)` };
+    const cannot = cameras.filter((c) => !s.mayInspect(c, product, model));
+    if (cannot.length > 0) {
+      return { ok: false, why: `unknown product "${product}": the model ${model.id} knows ${s.knownProducts(model).join(', ')}, and the config gives camera ${cannot.join(', ')} no threshold for it (calibrate the product, or give the cameras a threshold for it with allowUnknownProduct: true)` };
+    }
     const recipes = new Map([...s.recipes, [line, product]]);
     this.persistRecipes(recipes);
-    this.snapshot = new SettingsSnapshot(s.cameras, s.file, s.live, recipes, s.configModel);
+    this.snapshot = new SettingsSnapshot(s.cameras, s.files, s.live, recipes, s.configModel);
     return { ok: true, cameras };
   }
 
-  /** New config values and thresholds file (SIGHUP), read with `configModel` loaded; live sets and recipes stay. */
-  reload(cameras: readonly CameraSetting[], file: ThresholdsFile | undefined, configModel: string): void {
+  /**
+   * New config values and thresholds files (SIGHUP), read with `configModel` loaded; live sets stay, and the recipes
+   * of lines that still have a camera.
+   */
+  reload(cameras: readonly CameraSetting[], files: readonly ThresholdsFile[], configModel: string): void {
     const s = this.snapshot;
-    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), file, s.live, s.recipes, configModel);
+    const lines = new Set(cameras.map((c) => c.line));
+    this.snapshot = new SettingsSnapshot(new Map(cameras.map((c) => [c.id, c])), files, s.live, new Map([...s.recipes].filter(([line]) => lines.has(line))), configModel);
   }
 }

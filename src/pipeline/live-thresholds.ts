@@ -7,7 +7,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { thresholdProblem } from '../threshold-bounds.js';
 import type { Logger } from '../types.js';
+import { describeIssues } from '../zod-issues.js';
 
 export interface LiveThreshold {
   readonly camera: string;
@@ -28,19 +30,23 @@ const entry = z.object({
   camera: z.string().min(1),
   product: z.string().min(1),
   model: z.string().min(1),
-  threshold: z.number().finite().positive(),
+  threshold: z.number().refine((t) => thresholdProblem(t) === undefined, (t) => ({ message: `${t} ${thresholdProblem(t)}` })),
   by: z.string(),
   verified: z.boolean(),
   at: z.number(),
 });
-const fileSchema = z.object({ sets: z.array(entry) });
+const fileSchema = z.object({ sets: z.array(z.unknown()) });
 
 /** `sets` with `set` in place of any earlier set for the same camera, product and model. Pure. */
 export function withLiveThreshold(sets: readonly LiveThreshold[], set: LiveThreshold): LiveThreshold[] {
   return [...sets.filter((s) => !(s.camera === set.camera && s.product === set.product && s.model === set.model)), set];
 }
 
-/** The sets kept at `path`; none when there is no file. A file that cannot be read is reported and not used. */
+/**
+ * The sets kept at `path`; none when there is no file. Each set is checked again as a command is (the bounds every
+ * threshold keeps): one that is not valid is logged and left out, so a bad value in the file is never obeyed. A file
+ * that cannot be read is reported and not used.
+ */
 export function loadLiveThresholds(path: string, logger: Logger): LiveThreshold[] {
   let text: string;
   try {
@@ -49,12 +55,19 @@ export function loadLiveThresholds(path: string, logger: Logger): LiveThreshold[
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.error('live thresholds not restored: cannot read the file', { path, error: (err as Error).message });
     return [];
   }
+  let sets: unknown[];
   try {
-    return fileSchema.parse(JSON.parse(text)).sets;
+    sets = fileSchema.parse(JSON.parse(text)).sets;
   } catch (err) {
     logger.error('live thresholds not restored: the file is not valid (thresholds set over MQTT before are lost; set them again)', { path, error: (err as Error).message.split('\n')[0] });
     return [];
   }
+  return sets.flatMap((raw, i) => {
+    const set = entry.safeParse(raw);
+    if (set.success) return [set.data];
+    logger.error('a live threshold was not restored: it is not valid (set it again over MQTT)', { path, set: i, error: describeIssues(set.error) });
+    return [];
+  });
 }
 
 export function saveLiveThresholds(path: string, sets: readonly LiveThreshold[]): void {

@@ -3,11 +3,15 @@
  * InferenceEngine). It runs ONLY while the live pipeline is idle (nothing waiting, no run in flight; inspect.ts
  * `onIdle`), one frame at a time, so it never holds a live frame back; what it cannot get to is dropped (oldest
  * first) and counted as skipped. Its verdicts carry its own model id and threshold.
+ * A frame with regions is scored as the live pipeline scores it: its tiles in runs of at most `maxBatch`, stitched,
+ * each region decided (tiles/frame.ts, decide.ts).
  */
-import type { Decision, Frame, Inference, Logger, Verdict } from '../types.js';
-import { decide } from './decide.js';
+import { modelInputs, regionInferences } from '../tiles/frame.js';
+import type { Decision, Frame, Inference, Logger, RegionLayout, Verdict } from '../types.js';
+import { decide, decideRegions } from './decide.js';
+import { scorePoolOf } from './sidecar.js';
 import { ShadowStats, type ShadowSummary } from './shadow-stats.js';
-import type { ModelRef } from './threshold-sources.js';
+import type { ModelRef, ResolvedThreshold } from './threshold-sources.js';
 
 /** What the shadow needs of its engine (InferenceEngine satisfies it). */
 export interface ShadowEngine {
@@ -17,9 +21,17 @@ export interface ShadowEngine {
 }
 
 export interface ShadowOptions {
-  readonly live: string;
-  readonly thresholdFor: (frame: Frame, model: ModelRef) => number;
+  /** The live model now. */
+  readonly live: () => ModelRef;
+  /**
+   * The threshold of a frame (or of its `region`) under a model, and its origin: the one precedence for both sides
+   * (threshold-sources.ts), so the candidate decides with what it would decide with once promoted (its thresholds
+   * file, else its sidecar).
+   */
+  readonly thresholdOf: (frame: Frame, model: ModelRef, region?: RegionLayout) => ResolvedThreshold;
   readonly runId: string;
+  /** Model inputs (tiles) a run takes at most; default: a frame's all at once. */
+  readonly maxBatch?: number;
   /** Every shadow verdict, with the live one it is compared with. */
   readonly onVerdict: (shadow: Verdict, live: Verdict) => void;
   readonly logger: Logger;
@@ -39,7 +51,7 @@ export class ShadowRunner {
     private readonly engine: ShadowEngine,
     private readonly opts: ShadowOptions,
   ) {
-    this.stats = new ShadowStats(opts.live, engine.modelId);
+    this.stats = new ShadowStats(opts.live().id, engine.modelId);
   }
 
   /** A live decision: a scored one waits for the candidate (fail-safe verdicts have nothing to compare). */
@@ -73,13 +85,16 @@ export class ShadowRunner {
     const live = this.waiting.shift()!;
     this.running = true;
     const model = { id: this.engine.modelId, sidecar: this.engine.sidecar };
-    this.engine
-      .run([live.frame])
+    this.score(live.frame, model)
       .then(
-        ([inference]) => {
-          if (this.closed || inference === undefined || !Number.isFinite(inference.score)) return;
-          const verdict = decide(live.frame, inference, this.opts.thresholdFor(live.frame, model), model.id, this.opts.runId, (this.opts.now ?? Date.now)());
-          this.stats.add(live.verdict.id, live.verdict.score!, live.verdict.reject, verdict.score!, verdict.reject);
+        (verdict) => {
+          if (this.closed || verdict === undefined) return;
+          const candidate = this.opts.thresholdOf(live.frame, model).origin;
+          const liveModel = this.opts.live();
+          // The live verdict's threshold came from its model's sources; after a swap its origin is no longer known.
+          const liveOrigin = liveModel.id === live.verdict.model ? this.opts.thresholdOf(live.frame, liveModel).origin : undefined;
+          if (liveOrigin !== undefined) this.stats.add(live.verdict.id, live.verdict.score!, live.verdict.reject, verdict.score!, verdict.reject, { live: liveOrigin, candidate });
+          else this.stats.skipped();
           this.opts.onVerdict(verdict, live.verdict);
         },
         (err: Error) => {
@@ -91,5 +106,22 @@ export class ShadowRunner {
         this.running = false;
         this.pump();
       });
+  }
+
+  /**
+   * The candidate's verdict on `frame`, its model inputs in runs of at most `maxBatch`; undefined when an output is
+   * not finite (nothing to compare). Rejects when a run fails or a region cannot be scored.
+   */
+  private async score(frame: Frame, model: ModelRef): Promise<Verdict | undefined> {
+    const inputs = modelInputs(frame);
+    const size = this.opts.maxBatch ?? inputs.length;
+    const inferences: Inference[] = [];
+    for (let i = 0; i < inputs.length; i += size) inferences.push(...(await this.engine.run(inputs.slice(i, i + size))));
+    if (inferences.length === 0 || inferences.some((i) => !Number.isFinite(i.score))) return undefined;
+    const now = (this.opts.now ?? Date.now)();
+    if (frame.regions === undefined) return decide(frame, inferences[0]!, this.opts.thresholdOf(frame, model).threshold, model.id, this.opts.runId, now);
+    const regions = regionInferences(frame, inferences, scorePoolOf(model.sidecar));
+    const calls = frame.regions.map(({ layout }) => ({ name: layout.name, product: layout.product ?? frame.product, threshold: this.opts.thresholdOf(frame, model, layout).threshold }));
+    return decideRegions(frame, calls, regions.map((r) => r.score), model.id, this.opts.runId, now).verdict;
   }
 }

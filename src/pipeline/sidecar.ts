@@ -16,6 +16,7 @@ const schema = z.object({
   defaultThreshold: finite,
   backbone: z.string().min(1),
   scoreStats: z.record(z.object({ mean: finite, std: finite, max: finite })).optional(),
+  scorePool: z.number().int().positive().optional(),
   training: z.record(z.unknown()).optional(),
 });
 
@@ -53,4 +54,16 @@ export function loadSidecar(modelPath: string): ModelSidecar {
     throw uniadError('SIDECAR', path, `not valid JSON: ${(err as Error).message}`);
   }
   return parseSidecar(doc, path);
+}
+
+/**
+ * The side of the model's score pooling window (types.ts `scorePool`): the sidecar's, else the training config
+ * models.uniad's exporter recorded before the field existed (`training.config.score_pool`); undefined when neither
+ * says it.
+ */
+export function scorePoolOf(sidecar: ModelSidecar): number | undefined {
+  if (sidecar.scorePool !== undefined) return sidecar.scorePool;
+  const config = sidecar.training?.config;
+  const pool = config !== null && typeof config === 'object' ? (config as Record<string, unknown>).score_pool : undefined;
+  return typeof pool === 'number' && Number.isInteger(pool) && pool > 0 ? pool : undefined;
 }

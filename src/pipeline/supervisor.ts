@@ -123,13 +123,14 @@ export class EngineSupervisor implements Scorer {
   }
 
   /**
-   * Swaps in another model (or the same file, changed): opens it in a new worker with `open`, which also reopens it
-   * after any later failure, then closes the old worker once its queued runs finish. Runs already started finish on
-   * the old model and are reported with it (inspect reads the model with each run). Rejects, and keeps the old
-   * model, when the new one does not load or takes another frame size than the cameras deliver.
+   * Swaps in another model (or the same file, changed): opens it in a new worker with `first` (a reload checks it
+   * there as `uniad-edge check` would), reopened with `open` after any later failure, then closes the old worker once
+   * its queued runs finish. Runs already started finish on the old model and are reported with it (inspect reads the
+   * model with each run). Rejects, and keeps the old model, when the new one does not open or takes another frame
+   * size than the cameras deliver.
    */
-  async replace(open: () => Promise<SupervisedEngine>): Promise<void> {
-    const engine = await open();
+  async replace(open: () => Promise<SupervisedEngine>, first: () => Promise<SupervisedEngine> = open): Promise<void> {
+    const engine = await first();
     const wrongSize = this.sizeMismatch(engine);
     if (wrongSize !== undefined || this.closing) {
       await engine.close();

@@ -2,16 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { uniadError } from '../errors.js';
+import { thresholdProblem } from '../threshold-bounds.js';
 import type { ThresholdsFile } from '../types.js';
 import { describeIssues } from '../zod-issues.js';
 
-const threshold = z.number().finite().positive();
+const threshold = z.number().refine((t) => thresholdProblem(t) === undefined, (t) => ({ message: `${t} ${thresholdProblem(t)}` }));
 
 const schema = z.object({
   model: z.string().min(1),
   targetFalseReject: z.number().gt(0).lt(1),
   products: z.record(threshold),
   cameras: z.record(z.record(threshold)).default({}),
+  regions: z.record(z.record(z.record(threshold))).optional(),
 });
 
 export function parseThresholdsFile(doc: unknown, path: string): ThresholdsFile {

@@ -1,20 +1,38 @@
 import type { Config } from '../config.js';
 import type { SupervisorStats } from '../pipeline/supervisor.js';
-import type { MqttSinkStats } from '../sinks/mqtt.js';
+import type { MqttSinkStats } from '../sinks/mqtt-sink.js';
+import type { StatusCauses } from '../sinks/status-causes.js';
 import type { CameraEvent } from '../sources/events.js';
 import type { Notifier } from '../systemd/notify.js';
-import type { Decision, Logger } from '../types.js';
-import type { InspectionCounts } from './inspection.js';
+import type { Decision, Logger, Reason } from '../types.js';
+
+/** What a person changes to move each port the service listens on, as its errors name it. */
+export interface PortSettings {
+  readonly broker: string;
+  readonly brokerWs: string;
+  readonly dashboard: string;
+}
+
+/** The config's keys: what `run` names. */
+export const configPortSettings: PortSettings = { broker: 'embeddedBroker.port', brokerWs: 'embeddedBroker.wsPort', dashboard: 'dashboard.port' };
 
 export interface ServiceOptions {
   readonly logger: Logger;
-  /** Load and check the model, start nothing else (`uniad-edge check`). */
-  readonly checkOnly?: boolean;
+  /** Default: the config's keys (configPortSettings); `uniad-edge demo` names its options. */
+  readonly portSettings?: PortSettings;
+  /** The status causes of the run, with any the caller found before the start (a state folder without its lock). */
+  readonly causes?: StatusCauses;
   /** Every decision, after it was handed to the MQTT sink. */
   readonly onDecision?: (decision: Decision) => void;
   readonly onCameraEvent?: (event: CameraEvent) => void;
   /** systemd: READY once the model is loaded and cameras started, WATCHDOG while the event loop answers, STATUS lines. */
   readonly notifier?: Notifier;
+}
+
+/** Frames taken and their decisions by reason, since the start. */
+export interface InspectionCounts {
+  readonly frames: number;
+  readonly decisions: Readonly<Record<Reason, number>>;
 }
 
 export interface ServiceCounts extends InspectionCounts {
@@ -40,9 +58,12 @@ export interface Service {
   /** Stops cameras, decides and publishes what is in flight, publishes `offline`, closes everything. Idempotent. */
   stop(reason: string): Promise<void>;
   /**
-   * Applies a reloaded config (SIGHUP) without stopping a camera: products, thresholds, the thresholds file, and the
-   * model when its path or files changed (swapped, with its own thresholds). All or nothing: when anything is
-   * invalid the old values stay (logged). Resolves to whether it applied.
+   * Applies a reloaded config (SIGHUP) without stopping the line (service/reload.ts): cameras added, removed or
+   * restarted alone, products, thresholds, thresholds files, the shadow model, the commands taken, and the model when
+   * its path or files changed (swapped, with its own thresholds); what needs a restart is named in the log. All or
+   * nothing: when anything is invalid the old values stay (logged). Resolves to whether it applied.
    */
   reload(next: Config): Promise<boolean>;
+  /** A reload asked for (SIGHUP) whose config could not be read: said where `uniad-edge models` waits for the answer. */
+  reloadRefused(why: string): void;
 }

@@ -11,6 +11,8 @@ export interface FlowControl {
   overloadFor(camera: string): OverloadPolicy;
   /** Holds a camera at a quarter of its queue, releases it below. */
   onBacklog(waiting: ReadonlyMap<string, number>): void;
+  /** The cameras now (a reload added, removed or changed some): their overload policies from the next frame. */
+  setCameras(cameras: readonly CameraConfig[]): void;
 }
 
 /**
@@ -18,9 +20,11 @@ export interface FlowControl {
  * being shed (the gate holds it back; what is still in the pipe when it pauses waits too: policy `wait`); a camera
  * cannot wait, so its configured overload policy sheds.
  */
-export function flowControl(cameras: readonly CameraConfig[]): FlowControl {
+export function flowControl(initial: readonly CameraConfig[]): FlowControl {
   const waits = (cam: CameraConfig) => cam.spec.kind === 'file' && !cam.live;
-  const overloads = new Map(cameras.map((cam) => [cam.id, waits(cam) ? ('wait' as const) : cam.overload]));
+  const policies = (cameras: readonly CameraConfig[]) => new Map(cameras.map((cam) => [cam.id, waits(cam) ? ('wait' as const) : cam.overload]));
+  let cameras = initial;
+  let overloads = policies(cameras);
   const gate = new FlowGate();
   return {
     gateFor: (cam) => (waits(cam) ? gate : undefined),
@@ -30,6 +34,12 @@ export function flowControl(cameras: readonly CameraConfig[]): FlowControl {
         if ((waiting.get(cam.id) ?? 0) >= queuedFramesPerCamera / 4) gate.hold(cam.id);
         else gate.release(cam.id);
       }
+    },
+    setCameras: (next) => {
+      // a camera that is gone must not stay held
+      for (const cam of cameras) if (!next.some((n) => n.id === cam.id)) gate.release(cam.id);
+      cameras = next;
+      overloads = policies(next);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { CameraEvent } from '../sources/events.js';
  * Frames a camera's decoder lost (a damaged file: parts never inspected), per camera: counted, and a cause of
  * `degraded` (SOURCE_FRAMES_LOST, one per camera) from the pass that lost them until a pass over the file loses none.
  */
-export function frameLoss(causes: StatusCauses): { onEvent(event: CameraEvent): void; counts(): Record<string, number> } {
+export function frameLoss(causes: StatusCauses): { onEvent(event: CameraEvent): void; counts(): Record<string, number>; forget(camera: string): void } {
   const lost: Record<string, number> = {};
   const lostThisPass = new Set<string>();
   return {
@@ -21,5 +21,10 @@ export function frameLoss(causes: StatusCauses): { onEvent(event: CameraEvent): 
       }
     },
     counts: () => ({ ...lost }),
+    /** A camera a reload removed: its cause goes (its count stays, it happened). */
+    forget: (camera) => {
+      lostThisPass.delete(camera);
+      causes.clear(`SOURCE_FRAMES_LOST:${camera}`);
+    },
   };
 }

@@ -1,14 +1,26 @@
 import { Subject, takeUntil, type Observable } from 'rxjs';
 import type { ModelConfig } from '../config.js';
+import type { EvidenceArchive } from '../evidence/archive.js';
 import { inspect, type Scorer } from '../pipeline/inspect.js';
 import type { ModelRef } from '../pipeline/threshold-sources.js';
-import type { Decision, Frame, Logger, Reason } from '../types.js';
+import { timedScorer } from '../pipeline/timed-scorer.js';
+import type { MqttSink } from '../sinks/mqtt-sink.js';
+import type { Decision, Frame, Logger, RegionLayout } from '../types.js';
+import type { InspectionCounts } from './api.js';
+import type { ServiceBase } from './base.js';
+import type { Cameras } from './cameras.js';
 import { queuedFramesPerCamera, type FlowControl } from './flow-control.js';
+import type { Http } from './http.js';
+import type { Part } from './lifecycle.js';
+import type { LineControl } from './line-control.js';
+import type { LiveModel } from './model.js';
+import type { Parts } from './parts.js';
+import type { Shadow } from './shadow.js';
 
 export interface InspectionOptions {
   readonly model: ModelConfig;
   /** The threshold of a frame under the model that scores it (line-control.ts). */
-  readonly thresholdFor: (frame: Frame, model: ModelRef) => number;
+  readonly thresholdFor: (frame: Frame, model: ModelRef, region?: RegionLayout) => number;
   readonly flow: FlowControl;
   /** Distinguishes service runs in verdict ids. */
   readonly runId: string;
@@ -22,12 +34,9 @@ export interface InspectionOptions {
   readonly logger: Logger;
 }
 
-export interface InspectionCounts {
-  readonly frames: number;
-  readonly decisions: Readonly<Record<Reason, number>>;
-}
-
 export interface Inspection {
+  /** Every decision, after it was handed on (for watchers of the live model: the registry's probation). */
+  readonly decisions$: Observable<Decision>;
   /** Resolves when every frame taken has its decision: all cameras ended, finish() drained, or the pipeline failed. */
   readonly drained: Promise<void>;
   counts(): InspectionCounts;
@@ -39,6 +48,7 @@ export interface Inspection {
 export function runInspection(frames$: Observable<Frame>, scorer: Scorer, opts: InspectionOptions): Inspection {
   const { model, logger } = opts;
   const stop$ = new Subject<void>();
+  const decisions$ = new Subject<Decision>();
   let frames = 0;
   const decisions = { ok: 0, anomaly: 0, deadline: 0, error: 0 };
   let finished!: () => void;
@@ -67,15 +77,21 @@ export function runInspection(frames$: Observable<Frame>, scorer: Scorer, opts: 
         decisions[decision.verdict.reason]++;
         opts.publish(decision);
         opts.onDecision?.(decision);
+        decisions$.next(decision);
       },
       error: (err: Error) => {
         logger.error('pipeline failed', { error: err.message });
+        decisions$.complete();
         finished();
       },
-      complete: finished,
+      complete: () => {
+        decisions$.complete();
+        finished();
+      },
     });
 
   return {
+    decisions$: decisions$.asObservable(),
     drained,
     counts: () => ({ frames, decisions: { ...decisions } }),
     finish: async (limitMs) => {
@@ -85,3 +101,41 @@ export function runInspection(frames$: Observable<Frame>, scorer: Scorer, opts: 
     },
   };
 }
+
+type Needs = Pick<ServiceBase, 'cfg' | 'logger' | 'runId' | 'onDecision'> & {
+  readonly model: LiveModel;
+  readonly sink: MqttSink;
+  readonly control: LineControl;
+  readonly http: Http;
+  readonly shadow: Shadow;
+  readonly archive: EvidenceArchive | undefined;
+  readonly cameras: Cameras;
+  readonly parts: Parts;
+};
+
+/**
+ * The cameras' frames through the live model, each decision to the sink, the parts, the figures, the archive and the
+ * shadow model. Stopping takes no more frames (the capture processes stop) and waits for those in flight to be decided.
+ */
+export const inspection: Part<Needs, 'inspection', Inspection> = {
+  name: 'inspection',
+  start: ({ cfg, logger, runId, onDecision, model: { live, output }, sink, control, http: { obs }, shadow, archive, cameras: { frames$, flow }, parts }) =>
+    runInspection(frames$, timedScorer(live, obs.inferenceRun), {
+      model: cfg.model,
+      thresholdFor: (frame, model, region) => control.thresholdFor(frame, model, region),
+      flow: { ...flow, onBacklog: (waiting) => (flow.onBacklog(waiting), obs.backlog(waiting)) },
+      runId,
+      publish: (d) => {
+        sink.publish(d);
+        parts.decided(d);
+        obs.decision(d);
+        archive?.record(d);
+        shadow.offer(d);
+      },
+      onIdle: (idle) => shadow.setLiveIdle(idle),
+      onDecision,
+      onScored: (f, bad) => output.observe(f, bad),
+      logger,
+    }),
+  stop: (running, _reason, { cfg }) => running.finish(cfg.model.deadlineMs + 5000),
+};

@@ -49,3 +49,16 @@ export function parseBrokerUrl(text: string, field = 'mqtt.url'): BrokerAddress 
   const safe = `${scheme}://${url.host}${protocol === 'ws' || protocol === 'wss' ? path : ''}`;
   return { protocol, hostname, port, path, url: safe, username, password };
 }
+
+/** `mqtt.url` as the config holds it: one URL, or the nodes of a clustered broker. */
+export type BrokerUrls = string | readonly string[];
+
+/** Every URL of `urls` parsed, in order; `field[i]` names a bad one in a list. */
+export function parseBrokerUrls(urls: BrokerUrls, field = 'mqtt.url'): BrokerAddress[] {
+  return typeof urls === 'string' ? [parseBrokerUrl(urls, field)] : urls.map((u, i) => parseBrokerUrl(u, `${field}[${i}]`));
+}
+
+/** Where MQTT.js connects, from a parsed address (its credentials are the connect options' business). */
+export function addressOptions(a: BrokerAddress): Pick<BrokerAddress, 'protocol' | 'hostname' | 'port' | 'path'> {
+  return { protocol: a.protocol, hostname: a.hostname, port: a.port, path: a.path };
+}

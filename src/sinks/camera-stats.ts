@@ -1,7 +1,8 @@
 /**
  * Per-camera figures over the last minute (fps, rejects a minute, capture-to-publish latency) for the periodic stats
  * line, the retained status topic and the dashboard. Totals count since the start. Pure arithmetic on what it is
- * given: the caller passes the clock.
+ * given: the caller passes the clocks (the window runs on the monotonic one in the service, so a wall clock stepped
+ * back an hour does not keep an hour of samples in a minute's window).
  */
 import type { Verdict } from '../types.js';
 
@@ -40,10 +41,13 @@ export class CameraStats {
   /** `windowMs`: how far back the rates and latencies look. */
   constructor(private readonly windowMs = 60_000) {}
 
-  /** One published verdict; `publishedAt` is when it was handed to the MQTT sink. */
-  record(v: Verdict, publishedAt: number): void {
+  /**
+   * One published verdict; `publishedAt` is when it was handed to the MQTT sink (epoch ms, like `capturedAt`), `windowAt`
+   * the same moment on the clock `snapshot` is asked with.
+   */
+  record(v: Verdict, publishedAt: number, windowAt = publishedAt): void {
     const list = this.samples.get(v.camera) ?? [];
-    list.push({ at: publishedAt, latencyMs: publishedAt - v.capturedAt, reject: v.reject });
+    list.push({ at: windowAt, latencyMs: publishedAt - v.capturedAt, reject: v.reject });
     this.samples.set(v.camera, list);
     const t = this.totals.get(v.camera) ?? { frames: 0, rejects: 0, deadline: 0, error: 0, lastAt: 0 };
     t.frames++;
@@ -54,7 +58,7 @@ export class CameraStats {
     this.totals.set(v.camera, t);
   }
 
-  /** Figures of every camera named (cameras without verdicts yet get zeros), as of `now`. */
+  /** Figures of every camera named (cameras without verdicts yet get zeros), as of `now` (the window's clock). */
   snapshot(cameras: readonly string[], now: number): Record<string, CameraFigures> {
     const out: Record<string, CameraFigures> = {};
     for (const camera of cameras) {

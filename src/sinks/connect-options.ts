@@ -3,7 +3,7 @@
  * at start with its name, not at the first reconnect).
  *
  * Protocol: MQTT 3.1.1 (`protocolVersion: 4`) unless 5 is asked for. The embedded broker (aedes) refuses MQTT 5,
- * and nothing in the contract needs 5: the heatmap's verdict id travels in the PNG either way (see mqtt.ts).
+ * and nothing in the contract needs 5: the heatmap's verdict id travels in the PNG either way (see image-publisher.ts).
  * We do not try 5 and fall back: a failed CONNECT looks the same as a broker that is down, and guessing would
  * change the session semantics (clean start, expiry) from one reconnect to the next.
  */

@@ -1,4 +1,5 @@
 import { uniadError } from '../errors.js';
+import { commandFilter, commandKinds } from '../operator-commands.js';
 
 /**
  * MQTT topic names of the contract (docs/architecture.md, "The MQTT contract"). Pure: every topic the service
@@ -7,16 +8,26 @@ import { uniadError } from '../errors.js';
  *   <prefix>/<line>/<camera>/verdict   QoS 1   every decision
  *   <prefix>/<line>/<camera>/reject    QoS 1   rejects only (what an actuator subscribes to)
  *   <prefix>/<line>/<camera>/heatmap   QoS 0   PNG
- *   <prefix>/<line>/<camera>/feed      QoS 0   PNG, rate-limited live frame + heatmap for dashboards (feed.ts)
+ *   <prefix>/<line>/<camera>/feed      QoS 0   PNG, rate-limited live frame + heatmap for dashboards (images/feed.ts)
  *   <prefix>/status/<node>             QoS 1   retained online/offline, also the last will
+ *   <prefix>/<line>/<camera>/state     QoS 1   retained: the camera up, down (and why) or ended; what parts passing it need
  *   <prefix>/<line>/<camera>/threshold/set   QoS 1   command (operator): {"threshold": N}
  *   <prefix>/<line>/<camera>/threshold       QoS 1   retained: the threshold in force, echoed after every change
  *   <prefix>/<line>/recipe             QoS 1   retained command (operator): {"product": "..."}
+ *   <prefix>/<line>/recipe/current     QoS 1   retained: the products the line's cameras inspect now
+ *   <prefix>/model/promote             QoS 1   command (operator): {} promotes the shadow model (model registry)
+ *   <command topic>/result             QoS 1   the answer to each command (operator-commands.ts `resultTopic`)
  *   <prefix>/<line>/<camera>/shadow/verdict  QoS 1   a candidate model's verdicts, never acted on
  *   <prefix>/shadow/<node>             QoS 1   retained: the shadow model's running summary
+ *   <prefix>/<line>/<camera>/part      QoS 1   one decision per part (what the reject actuator acts on)
+ *   <prefix>/<line>/<camera>/part/reject  QoS 1  the same, rejected parts only
+ *   <prefix>/<line>/<camera>/trigger   QoS 1   command (plc, operator): a part is at the camera, {"partId": "..."}
+ *   <prefix>/<line>/<camera>/eject     QoS 1   the reject actuator's output decision at a part's ejection moment
+ *   <prefix>/<line>/<camera>/eject/hold  QoS 1 retained: whether the actuator holds the ejector in reject ("divert all")
+ *   <prefix>/actuator/<name>           QoS 1   retained: the actuator's online/offline (also its last will)
  */
 
-export type EventKind = 'verdict' | 'reject' | 'heatmap' | 'feed';
+export type EventKind = 'verdict' | 'reject' | 'heatmap' | 'feed' | 'part' | 'trigger' | 'eject';
 
 /** MQTT 3.1.1 §1.5.3: a UTF-8 string is at most 65535 bytes; a topic name is one. */
 export const maxTopicBytes = 65_535;
@@ -64,9 +75,31 @@ export const rejectTopic = (prefix: string, line: string, camera: string): strin
 export const heatmapTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'heatmap');
 export const feedTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'feed');
 
+export const partTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'part');
+export const triggerTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'trigger');
+/** `<prefix>/<line>/<camera>/part/reject`: the part decisions that reject. */
+export const partRejectTopic = (prefix: string, line: string, camera: string): string => `${partTopic(prefix, line, camera)}/reject`;
+export const ejectTopic = (prefix: string, line: string, camera: string): string => eventTopic(prefix, line, camera, 'eject');
+export const ejectHoldTopic = (prefix: string, line: string, camera: string): string => `${ejectTopic(prefix, line, camera)}/hold`;
+
+/** `<prefix>/actuator/<name>`: a reject actuator's retained online/offline, also its last will. */
+export function actuatorStatusTopic(prefix: string, name: string): string {
+  return `${prefix}/actuator/${level('actuator name', name)}`;
+}
+
 /** `<prefix>/status/<node>`: retained `online`, replaced by `offline` on close or by the last will. */
 export function statusTopic(prefix: string, node: string): string {
   return `${prefix}/status/${level('node', node)}`;
+}
+
+/** `<prefix>/status/+`: every node's status under the prefix (a fleet view). */
+export function statusFilter(prefix: string): string {
+  return `${prefix}/status/+`;
+}
+
+/** `<prefix>/<line>/<camera>/state`: retained, whether the camera delivers frames (payload.ts `cameraStatePayload`). */
+export function cameraStateTopic(prefix: string, line: string, camera: string): string {
+  return `${prefix}/${level('line', line)}/${level('camera', camera)}/state`;
 }
 
 /** Subscription filter for one kind on every line and camera under `prefix`, e.g. `uniad/site/+/+/reject`. */
@@ -84,14 +117,24 @@ export function thresholdSetTopic(prefix: string, line: string, camera: string):
   return `${thresholdTopic(prefix, line, camera)}/set`;
 }
 
+/** `<prefix>/<line>/<camera>/feedback`: the operator's word on one of the camera's verdicts (a false reject, a missed defect). */
+export function feedbackTopic(prefix: string, line: string, camera: string): string {
+  return `${prefix}/${level('line', line)}/${level('camera', camera)}/feedback`;
+}
+
 /** `<prefix>/<line>/recipe`: retained, the product the line's cameras inspect. */
 export function recipeTopic(prefix: string, line: string): string {
   return `${prefix}/${level('line', line)}/recipe`;
 }
 
-/** The filters the service subscribes to for commands. */
+/** `<prefix>/<line>/recipe/current`: retained, the recipe in force (which product each camera of the line inspects). */
+export function recipeInForceTopic(prefix: string, line: string): string {
+  return `${recipeTopic(prefix, line)}/current`;
+}
+
+/** The filters the service subscribes to for commands, one a command of operator-commands.ts. */
 export function commandFilters(prefix: string): string[] {
-  return [`${prefix}/+/+/threshold/set`, `${prefix}/+/recipe`];
+  return commandKinds.map((kind) => commandFilter(kind, prefix));
 }
 
 /** `<prefix>/<line>/<camera>/shadow/verdict`: a candidate model's verdicts. */

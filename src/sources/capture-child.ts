@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import type { AppSink, BusMessage, CapsFields, Pipeline } from 'gstreamer-superficial';
 import { encodeFrame } from './framing.js';
-import { sinkName } from './launch.js';
+import { regionSinks, sinkName } from './launch.js';
 import { exitCodes, frameFd, launchEnv, type ChildMessage } from './protocol.js';
 
 // A NAN addon: ESM cannot import it, require can.
@@ -21,8 +21,12 @@ let pipeline: Pipeline | undefined;
 /**
  * Looked up once: every `findChild` returns a new wrapper object that the addon never lets go of, so looking the
  * appsink up per frame grew this process's JS heap by ~20 KB a frame until it ran out of memory (measured).
+ * One appsink, or one per region of a camera with several (launch.ts `regionsTail`): a frame is then one sample of
+ * each, pulled in turn, written as one record each, back to back, in region order.
  */
-let appsink: AppSink | undefined;
+let appsinks: AppSink[] = [];
+/** The samples of the frame being pulled, one per appsink so far. */
+let samples: Buffer[] = [];
 let caps = { width: 0, height: 0 };
 
 /**
@@ -67,8 +71,18 @@ function finish(message: ChildMessage | undefined, code: number): void {
   if (outcome !== undefined) return;
   outcome = { message, code };
   pipeline?.stop();
-  if (code === exitCodes.endOfStream) frames.end(settle);
+  if (code === exitCodes.endOfStream) frames.end(ended);
   else settle();
+}
+
+/**
+ * The last frame is in the pipe: say so at once, not at the exit. On a loaded machine the stopped pipeline may keep
+ * its native calls past the exit grace and this process then ends by SIGKILL; its parent must still see the end of
+ * the file, not a crashed camera.
+ */
+function ended(): void {
+  if (outcome?.code !== exitCodes.endOfStream || !process.connected) return settle();
+  process.send!({ type: 'eos' } satisfies ChildMessage, undefined, {}, () => settle());
 }
 
 /** SIGTERM or the parent gone: also cuts short an end of stream still flushing its last frames to the parent. */
@@ -87,10 +101,11 @@ function onSample(sample: Buffer | null, fields: CapsFields): void {
   pulling = false;
   if (outcome !== undefined) return exitWhenIdle();
   // Null only at end of stream (or when stopped, handled above). The bus eos may come earlier: it does not count.
-  if (sample === null) return finish({ type: 'eos' }, exitCodes.endOfStream);
+  if (sample === null) return finish(undefined, exitCodes.endOfStream);
   const width = Number(fields.width);
   const height = Number(fields.height);
-  if (width !== caps.width || height !== caps.height) {
+  // The first appsink's caps stand for the camera's (the others' follow from the config).
+  if (samples.length === 0 && (width !== caps.width || height !== caps.height)) {
     caps = { width, height };
     process.send?.({ type: 'caps', width, height, format: String(fields.format), framerate: String(fields.framerate) } satisfies ChildMessage);
   }
@@ -100,22 +115,29 @@ function onSample(sample: Buffer | null, fields: CapsFields): void {
   } catch (err) {
     return fail((err as Error).message);
   }
+  samples.push(packet);
+  if (samples.length < appsinks.length) return pull();
+  const frame = samples.length === 1 ? samples[0]! : Buffer.concat(samples);
+  samples = [];
   // Re-arm only once the pipe took the frame: a slow parent then holds the appsink, which drops (live source)
   // or holds back the decoder (file), instead of frames piling up in this process.
-  if (frames.write(packet)) pull();
+  if (frames.write(frame)) pull();
   else frames.once('drain', pull);
 }
 
 function pull(): void {
-  if (outcome !== undefined || appsink === undefined) return;
+  if (outcome !== undefined || appsinks.length === 0) return;
   pulling = true;
-  appsink.pull(onSample);
+  appsinks[samples.length]!.pull(onSample);
 }
 
 function onBus(message: BusMessage): void {
   const from = message.name ?? message._src_element_name ?? 'pipeline';
   if (outcome === undefined) {
-    if (message.type === 'error') fail(`${message.message ?? 'unknown error'} (from ${from})`);
+    // "Internal data stream error" says nothing; the flow's reason in the debug text does (not-negotiated: the
+    // source does not deliver the caps the description asks for, e.g. a camera of another size than configured).
+    const reason = /reason ([a-z-]+)/.exec(String(message['debug'] ?? ''))?.[1];
+    if (message.type === 'error') fail(`${message.message ?? 'unknown error'} (from ${from}${reason === undefined ? '' : `, reason ${reason}`})`);
     else if (message.type === 'warning') process.send?.({ type: 'warning', message: `${message.message ?? 'unknown warning'} (from ${from})` } satisfies ChildMessage);
   }
   // The addon polls again only while the pipeline is not stopped: after stop() this message was the last.
@@ -132,8 +154,12 @@ function start(launch: string | undefined): void {
   } catch (err) {
     return fail(`invalid pipeline: ${(err as Error).message}`);
   }
-  appsink = pipeline.findChild(sinkName) ?? undefined;
-  if (appsink === undefined) return fail(`the pipeline has no appsink named "${sinkName}"`);
+  // The addon answers undefined, not null, for a name it does not find.
+  const find = (name: string) => pipeline!.findChild(name) ?? undefined;
+  const single = find(sinkName);
+  if (single !== undefined) appsinks = [single];
+  else for (let found = find(`${sinkName}-0`), i = 1; found !== undefined; found = find(`${sinkName}-${i++}`)) appsinks.push(found);
+  if (appsinks.length === 0) return fail(`the pipeline has no appsink named "${sinkName}" (or "${regionSinks(2).join('", "')}", ... for regions)`);
   // Not flushed at stop: the state changes it posts are what the pending bus poll returns with.
   pipeline.autoFlushBus = false;
   polling = true;

@@ -1,12 +1,15 @@
 /**
  * The parent's handle on one capture child: spawns it, decodes its frames, relays its status, and kills it
  * politely (SIGTERM, then SIGKILL after a grace period). One process, one life; restarts are capture.ts's business.
+ * Two children speak the same protocol: capture-child.ts (Node, a GStreamer launch description) and
+ * genicam_child.py (Python, a GenICam camera through Aravis).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { entryPoint } from '../entry.js';
 import { FrameDecoder, type DecodedFrame } from './framing.js';
-import { frameFd, launchEnv, type ChildMessage } from './protocol.js';
+import { genicamChild, genicamEnv, genicamPython } from './genicam.js';
+import { frameFd, launchEnv, type ChildMessage, type ParentMessage } from './protocol.js';
 
 export interface CaptureProcessHandlers {
   onFrame(frame: DecodedFrame): void;
@@ -24,13 +27,25 @@ export interface CaptureProcess {
   /** Stops reading frames: once the pipe is full the child's writes block (back-pressure, flow-gate.ts). */
   pause(): void;
   resume(): void;
+  /** Fires software trigger `seq` (GenICam children); its outcome comes back as a frame or a message. */
+  trigger(seq: number): void;
 }
+
+/** What to start: a launch description for capture-child.ts, or a GenICam spec (genicam.ts) for genicam_child.py. */
+export type CaptureCommand = { readonly kind: 'gstreamer'; readonly launch: string } | { readonly kind: 'genicam'; readonly spec: string };
 
 const child = entryPoint(import.meta.url, './capture-child.js');
 
-export function spawnCaptureProcess(launch: string, handlers: CaptureProcessHandlers, killGraceMs: number): CaptureProcess {
-  const proc: ChildProcess = spawn(process.execPath, [...child.execArgv, child.file], {
-    env: { ...process.env, [launchEnv]: launch },
+function program(command: CaptureCommand): { file: string; args: string[]; env: Record<string, string> } {
+  return command.kind === 'gstreamer'
+    ? { file: process.execPath, args: [...child.execArgv, child.file], env: { [launchEnv]: command.launch } }
+    : { file: genicamPython, args: [genicamChild], env: { [genicamEnv]: command.spec } };
+}
+
+export function spawnCaptureProcess(command: CaptureCommand, handlers: CaptureProcessHandlers, killGraceMs: number): CaptureProcess {
+  const { file, args, env } = program(command);
+  const proc: ChildProcess = spawn(file, args, {
+    env: { ...process.env, ...env },
     // stdin, stdout unused; stderr for diagnostics; fd 3 the frame pipe; fd 4 the IPC channel for status.
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -75,5 +90,9 @@ export function spawnCaptureProcess(launch: string, handlers: CaptureProcessHand
     },
     pause: () => void frames.pause(),
     resume: () => void frames.resume(),
+    trigger(seq) {
+      // A channel already closed means the process is going: its exit reports the trigger.
+      if (proc.connected) proc.send({ type: 'trigger', seq } satisfies ParentMessage);
+    },
   };
 }

@@ -1,12 +1,13 @@
 /**
- * The binary wire format of frames from the capture child to its parent, on a pipe of their own:
- * a 12-byte header (uint32 LE: payload bytes, width, height) then the RGB pixels, rows tightly packed.
+ * The binary wire format of frames from a capture child to its parent, on a pipe of their own: a 16-byte header
+ * (uint32 LE: payload bytes, width, height, trigger) then the RGB pixels, rows tightly packed. `trigger` is the
+ * software trigger the frame answers (the parent's number for it, genicam_child.py writes it), 0 for none.
  */
 
-export const headerBytes = 12;
+export const headerBytes = 16;
 
 /** Header plus pixels in one buffer, so one write carries a whole frame. `sample` may have padded rows. */
-export function encodeFrame(sample: Uint8Array, width: number, height: number): Buffer {
+export function encodeFrame(sample: Uint8Array, width: number, height: number, trigger = 0): Buffer {
   const row = width * 3;
   const size = row * height;
   const stride = sample.length / height;
@@ -17,6 +18,7 @@ export function encodeFrame(sample: Uint8Array, width: number, height: number): 
   out.writeUInt32LE(size, 0);
   out.writeUInt32LE(width, 4);
   out.writeUInt32LE(height, 8);
+  out.writeUInt32LE(trigger, 12);
   if (stride === row) {
     out.set(sample, headerBytes);
   } else {
@@ -31,6 +33,8 @@ export interface DecodedFrame {
   readonly height: number;
   /** Its own ArrayBuffer, exactly the pixels: it can be transferred to a worker without copying other frames. */
   readonly pixels: Uint8Array;
+  /** The software trigger this frame answers; 0 for none. */
+  readonly trigger: number;
 }
 
 /** Cuts a byte stream of encoded frames back into frames, whatever the chunk boundaries. */
@@ -51,7 +55,7 @@ export class FrameDecoder {
       this.consume(headerBytes);
       const pixels = new Uint8Array(size);
       this.consume(size, pixels);
-      frames.push({ width: header.readUInt32LE(4), height: header.readUInt32LE(8), pixels });
+      frames.push({ width: header.readUInt32LE(4), height: header.readUInt32LE(8), pixels, trigger: header.readUInt32LE(12) });
     }
   }
 

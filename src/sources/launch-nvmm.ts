@@ -11,9 +11,9 @@
  * nvvidconv only converts (NV12 in NVMM → RGBA in system memory, at the source size) and `videoscale add-borders`
  * fits it on the CPU, as in the software path. Give a crop to keep 1080p scaling off the CPU.
  */
+import { letterboxRect } from '../geometry/letterbox.js';
 import type { Crop } from '../types.js';
-import { fraction, quoted, sinkName, type LaunchOutput } from './launch.js';
-import { fittedSize } from './letterbox.js';
+import { fraction, quoted, regionsTail, sinkName, type LaunchOutput } from './launch.js';
 import type { SourceSpec } from './uri.js';
 
 /** The NVIDIA elements each kind of source needs on the NVMM path. */
@@ -50,7 +50,7 @@ function fitted(out: LaunchOutput): string[] {
   if (out.crop === undefined) {
     return ['nvvidconv', 'video/x-raw,format=RGBA', 'videoscale add-borders=true', `video/x-raw,width=${out.width},height=${out.height},pixel-aspect-ratio=1/1`];
   }
-  const fit = fittedSize(out.crop, out);
+  const fit = letterboxRect(out.crop.width, out.crop.height, out.width, out.height);
   return [
     `nvvidconv ${vicCrop(out.crop)}`,
     `video/x-raw,format=RGBA,width=${fit.width},height=${fit.height},pixel-aspect-ratio=1/1`,
@@ -69,8 +69,15 @@ function appsink(spec: NvmmSpec, out: LaunchOutput): string {
   return `appsink name=${sinkName} max-buffers=2 drop=${live} sync=${live && spec.kind === 'file'}`;
 }
 
-/** The launch description for one camera on the NVMM path. */
+/**
+ * The launch description for one camera on the NVMM path. Regions are cut from the whole frame in system memory
+ * (launch.ts `regionsTail`): nvvidconv brings it there as RGBA, decoded on the hardware all the same.
+ */
 export function nvmmLaunchString(spec: NvmmSpec, out: LaunchOutput): string {
+  if (out.regions !== undefined) {
+    const live = spec.kind !== 'file' || out.live === true;
+    return [decodedNvmm(spec), 'nvvidconv', 'video/x-raw,format=RGBA', ...rateLimit(out.fps), regionsTail(out, out.regions, live, live && spec.kind === 'file')].join(' ! ');
+  }
   return [decodedNvmm(spec), ...fitted(out), ...rateLimit(out.fps), 'videoconvert', 'video/x-raw,format=RGB', appsink(spec, out)].join(' ! ');
 }
 

@@ -14,6 +14,8 @@ export function sourceHint(spec: SourceSpec): string {
       return 'check that the device exists, is a camera, and no other program holds it; retrying with backoff';
     case 'csi':
       return 'check the ribbon cable and that nvargus-daemon runs (systemctl status nvargus-daemon), and that the sensor id exists; retrying with backoff';
+    case 'genicam':
+      return 'check that the camera is powered and reachable from this host (uniad-edge doctor lists the GenICam cameras Aravis finds), that no other program holds it, and its genicam settings; retrying with backoff';
     case 'test':
       return 'the test source failed: check the GStreamer installation (gst-inspect-1.0 videotestsrc); retrying with backoff';
   }

@@ -9,7 +9,13 @@ export type SourceSpec =
   | { readonly kind: 'v4l2'; readonly device: string }
   | { readonly kind: 'test'; readonly pattern: string }
   /** A Jetson CSI camera through libargus (nvarguscamerasrc), by sensor id. */
-  | { readonly kind: 'csi'; readonly sensor: number };
+  | { readonly kind: 'csi'; readonly sensor: number }
+  /**
+   * A GigE Vision or USB3 Vision camera through Aravis (genicam_child.py), by its serial number or what Aravis opens a
+   * camera by: its id (`<vendor>-<model>-<serial>`, as `uniad-edge doctor` lists it), `<vendor>-<serial>`, its
+   * user-defined name, its MAC address, or (GigE) its IP address or host name.
+   */
+  | { readonly kind: 'genicam'; readonly camera: string };
 
 /** videotestsrc patterns (gst-inspect-1.0 videotestsrc) a `test:` URI may name. */
 export const testPatterns = [
@@ -20,7 +26,8 @@ export const testPatterns = [
 
 /**
  * Parses a camera source URI. `field` names the config field for error messages.
- * Accepts rtsp://…, file:///abs/path, a plain path (relative to `baseDir`), v4l2:///dev/videoN, csi://N (Jetson CSI sensor), test:[pattern].
+ * Accepts rtsp://…, file:///abs/path, a plain path (relative to `baseDir`), v4l2:///dev/videoN, csi://N (Jetson CSI sensor),
+ * genicam://<camera> (GigE Vision / USB3 Vision; percent-encode a space or a slash), test:[pattern].
  */
 export function parseSourceUri(uri: string, field: string, baseDir = process.cwd()): SourceSpec {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
@@ -63,6 +70,17 @@ export function parseSourceUri(uri: string, field: string, baseDir = process.cwd
       if (!uri.startsWith('csi://') || !/^\d+$/.test(sensor)) throw uniadError('SOURCE_URI', field, uri, 'expected a sensor id like csi://0');
       return { kind: 'csi', sensor: Number(sensor) };
     }
+    case 'genicam': {
+      const encoded = uri.slice('genicam://'.length);
+      if (!uri.startsWith('genicam://') || encoded === '' || /[/?#]/.test(encoded)) {
+        throw uniadError('SOURCE_URI', field, uri, 'expected a camera id, serial number, user-defined name, MAC or IP address like genicam://Basler-40012345 (percent-encode a "/", "?" or "#")');
+      }
+      try {
+        return { kind: 'genicam', camera: decodeURIComponent(encoded) };
+      } catch {
+        throw uniadError('SOURCE_URI', field, uri, 'a "%" must start a percent-encoded byte (%25 for "%" itself)');
+      }
+    }
     case 'test': {
       const pattern = uri.slice('test:'.length) || 'smpte';
       if (!(testPatterns as readonly string[]).includes(pattern)) {
@@ -91,5 +109,7 @@ export function describeSource(spec: SourceSpec): string {
       return `test:${spec.pattern}`;
     case 'csi':
       return `csi://${spec.sensor}`;
+    case 'genicam':
+      return `genicam://${spec.camera}`;
   }
 }

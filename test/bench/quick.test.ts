@@ -47,6 +47,7 @@ describe('npm run bench -- --quick', () => {
     expect(r.brokerHop?.atGap.p50).toBeGreaterThan(0);
     expect(r.brokerHop?.backToBack.p50).toBeGreaterThan(0);
     expect(r.images?.paeth.kb).toBeGreaterThan(10);
+    expect(r.tiles?.map((t) => [t.tiles, t.capacity.meanBatch <= 8])).toEqual([[1, true], [4, true]]);
     expect(demo.latency![0]!.latency.deliver.p50).toBeGreaterThan(0);
     // --quick runs the GPU section's code on the CPU (tiny preset), so a GPU box finds it working
     expect(r.gpu?.device).toBe('cpu');

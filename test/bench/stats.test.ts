@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { nodeFlops, summarizeProfile } from '../../bench/op-profile.js';
+import { p99Cell } from '../../bench/report.js';
+import type { BenchResults } from '../../bench/results.js';
 import { interpolate, percentile, spread } from '../../bench/stats.js';
+import { targetRows } from '../../bench/targets.js';
 
 describe('bench arithmetic', () => {
   it('takes percentiles by nearest rank', () => {
@@ -10,7 +13,18 @@ describe('bench arithmetic', () => {
     expect(percentile(xs, 100)).toBe(100);
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 50)).toBeNaN();
-    expect(spread([3, 1, 2])).toEqual({ p50: 2, p95: 3, p99: 3, max: 3 });
+  });
+
+  it('gives a p99 only over 100 samples or more: of 20 it would be their maximum, and the report says n instead', () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect(spread(twenty)).toEqual({ n: 20, p50: 10, p95: 19, p99: null, max: 20 });
+    expect(spread([3, 1, 2])).toEqual({ n: 3, p50: 2, p95: 3, p99: null, max: 3 });
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(spread(hundred)).toMatchObject({ n: 100, p99: 99, max: 100 });
+    expect(p99Cell(spread(twenty))).toBe('(n=20)');
+    expect(p99Cell(spread(hundred))).toBe('99.0');
+    const bench = { models: [{ model: { label: 'demo' }, latency: [{ cameras: 1, batchMaxWaitMs: 0, latency: { added: spread(twenty) } }] }] } as unknown as BenchResults;
+    expect(targetRows(bench)[1]).toMatchObject({ measured: 'max 20.00 ms of 20 frames (too few for a p99)', met: false });
   });
 
   it('interpolates raw frames/s between measured batch sizes and clamps outside them', () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { letterbox } from '../../src/calibrate/letterbox.js';
+import { letterbox } from '../../src/geometry/letterbox.js';
 import { readPngRgb } from '../../src/calibrate/read-image.js';
 import { InferenceEngine } from '../../src/pipeline/engine.js';
 import { loadThresholdsFile } from '../../src/pipeline/thresholds-file.js';

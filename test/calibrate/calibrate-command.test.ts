@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { falseRejectThreshold } from '../../src/calibrate/quantile.js';
+import { readPngText } from '../../src/images/png-text.js';
 import { loadThresholdsFile } from '../../src/pipeline/thresholds-file.js';
-import { readPngText } from '../../src/sinks/png-text.js';
 import { repoRoot } from '../setup/paths.js';
 import { tinyModels } from '../setup/tiny-model.js';
 
@@ -85,7 +85,7 @@ describe('uniad-edge calibrate', () => {
     const base = ['--model', tinyModels.ok, '--out', join(dir, 'x.json')];
     const noImages = await cli('calibrate', ...base, '--target-false-reject', '0.01');
     expect(noImages.code).toBe(2);
-    expect(noImages.stderr).toMatch(/calibrate needs --images/);
+    expect(noImages.stderr).toMatch(/"calibrate" needs --images DIR/);
     const badRate = await cli('calibrate', ...base, '--images', join(dir, 'images'), '--target-false-reject', '5');
     expect(badRate.code).toBe(2);
     expect(badRate.stderr).toMatch(/--target-false-reject must be a rate in \(0, 1\).*got 5/);

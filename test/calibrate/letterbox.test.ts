@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { letterbox, letterboxRect } from '../../src/calibrate/letterbox.js';
+import { letterbox, letterboxRect } from '../../src/geometry/letterbox.js';
 import { readPngRgb } from '../../src/calibrate/read-image.js';
 
 const solid = (width: number, height: number, rgb: [number, number, number]) => {

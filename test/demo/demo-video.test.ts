@@ -7,7 +7,9 @@
  *
  * The bar is the model card's own: the sidecar's `evaluation.demoLine`, measured with this code when the model was
  * shipped (`uniad-edge evaluate --line models/demo/line.json`). One part of margin below its recall allows for
- * decoder and onnxruntime differences between machines; good parts rejected may not exceed what it records.
+ * decoder and onnxruntime differences between machines; good parts rejected may not exceed what it records. And a
+ * floor that no sidecar can lower: docs/accuracy.md §3's 21 of 56 defective parts rejected by 0.2.0, less that one
+ * part, with no good part rejected (a regression written back into the sidecar would pass the comparison alone).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +24,9 @@ const truthPath = join(packageRoot, 'models/demo/line.json');
 const recorded = (JSON.parse(readFileSync(model.replace(/\.onnx$/, '.json'), 'utf8')) as {
   evaluation: { demoLine: { partRecall: number; goodPartsRejected: number; defectiveParts: number } };
 }).evaluation.demoLine;
+
+/** docs/accuracy.md §3: 0.2.0 rejects 21 of the 56 defective parts and none of the 56 good ones; one part of margin. */
+const floor = { defectivePartsRejected: 20, goodPartsRejected: 0 } as const;
 
 describe('demo line through the runtime', () => {
   let engine: InferenceEngine;
@@ -56,5 +61,7 @@ describe('demo line through the runtime', () => {
     expect(score.defectiveParts).toBe(recorded.defectiveParts);
     expect(score.partRecall).toBeGreaterThanOrEqual(recorded.partRecall - 100 / recorded.defectiveParts);
     expect(score.goodPartsRejected).toBeLessThanOrEqual(recorded.goodPartsRejected);
+    expect(score.defectivePartsRejected).toBeGreaterThanOrEqual(floor.defectivePartsRejected);
+    expect(score.goodPartsRejected).toBeLessThanOrEqual(floor.goodPartsRejected);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ServiceMetrics } from '../../src/sinks/metrics.js';
+import { ServiceMetrics } from '../../src/http/metrics.js';
 import { repoRoot } from '../setup/paths.js';
 
 describe('Grafana dashboard (deploy/grafana/uniad-edge.json)', () => {
@@ -14,5 +14,12 @@ describe('Grafana dashboard (deploy/grafana/uniad-edge.json)', () => {
     for (const name of queried) expect(exported, name).toContain(name);
     const families = new Set([...exported].map((n) => n.replace(/_(bucket|sum|count)$/, '')));
     for (const family of families) expect([...queried].some((q) => q.startsWith(family)), family).toBe(true);
+  });
+
+  it('should offer a node selector that every panel filters by', () => {
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'deploy/grafana/uniad-edge.json'), 'utf8')) as { templating: { list: { name: string; definition?: string }[] }; panels: { title: string; targets: { expr: string }[] }[] };
+    expect(dashboard.templating.list.find((v) => v.name === 'node')?.definition).toBe('label_values(uniad_frames_total, node)');
+    const unfiltered = dashboard.panels.flatMap((p) => p.targets.filter((t) => !t.expr.includes('node=~"$node"')).map(() => p.title));
+    expect(unfiltered).toEqual([]);
   });
 });

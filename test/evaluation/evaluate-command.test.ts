@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateModel } from '../../src/evaluation/command.js';
+import { readPngRgb } from '../../src/calibrate/read-image.js';
+import { evaluateModel } from '../../src/evaluation/evaluate.js';
+import { readRgb } from '../../src/evaluation/dataset.js';
+import { letterbox, letterboxMask } from '../../src/geometry/letterbox.js';
 import { silentLogger } from '../../src/log.js';
 import { repoRoot } from '../setup/paths.js';
 import { tinyModels, tinySize } from '../setup/tiny-model.js';
@@ -57,14 +60,39 @@ describe('evaluate command', () => {
     expect(printed.join('\n')).toMatch(/^mean\s+75\.0\s+75\.0$/m);
   });
 
-  it('should refuse images of another size than the model input, naming the file and the fix', async () => {
-    const other = join(root, 'big');
-    writePng(join(other, 'x/test/good/000.png'), 3, () => 0);
-    const big = new PNG({ width: n * 2, height: n });
-    mkdirSync(join(other, 'x/test/bad'), { recursive: true });
-    writeFileSync(join(other, 'x/test/bad/000.png'), PNG.sync.write(big));
-    await expect(evaluateModel({ model: tinyModels.ok, sets: { benchmark: other }, logger: silentLogger, print: () => {} }))
-      .rejects.toThrow(/bad\/000\.png" is 128x64, the model takes 64x64 .*build the data at the model's input size/);
+  it('should letterbox images and masks of another size than the model input, as calibration and the cameras do', async () => {
+    // 2n x n parts: fitted into n x n they fill rows n/4 .. 3n/4, black above and below
+    const [wide, fitted] = [join(root, 'wide'), join(root, 'fitted')];
+    const write = (path: string, width: number, height: number, rgb: (i: number) => number[]) => {
+      const png = new PNG({ width, height });
+      for (let i = 0; i < width * height; i++) png.data.set([...rgb(i), 255], i * 4);
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, PNG.sync.write(png));
+    };
+    const draw = (value: (x: number, y: number) => number) => {
+      const pixels = new Uint8Array(2 * n * n * 3);
+      for (let y = 0; y < n; y++) for (let x = 0; x < 2 * n; x++) pixels.fill(value(x, y), (y * 2 * n + x) * 3, (y * 2 * n + x + 1) * 3);
+      return { width: 2 * n, height: n, pixels };
+    };
+    const spot = (i: number) => (x: number, y: number) => x >= 20 + 9 * i && x < 44 + 9 * i && y >= 20 && y < 44;
+    for (let i = 0; i < 4; i++) {
+      for (const [name, img] of [[`good/00${i}.png`, draw((x, y) => 128 + ((x + y + i) % 3))], [`spot/00${i}.png`, draw((x, y) => (spot(i)(x, y) ? 160 + 20 * i : 128))]] as const) {
+        write(join(wide, 'x/test', name), img.width, img.height, (k) => [...img.pixels.subarray(k * 3, k * 3 + 3)]);
+        const small = letterbox(img, n, n);
+        write(join(fitted, 'x/test', name), n, n, (k) => [...small.pixels.subarray(k * 3, k * 3 + 3)]);
+      }
+      const mask = draw((x, y) => (spot(i)(x, y) ? 255 : 0));
+      write(join(wide, `x/ground_truth/spot/00${i}_mask.png`), mask.width, mask.height, (k) => [mask.pixels[k * 3]!, 0, 0]);
+      const values = letterboxMask({ width: mask.width, height: mask.height, values: mask.pixels.filter((_, k) => k % 3 === 0) }, n, n);
+      write(join(fitted, `x/ground_truth/spot/00${i}_mask.png`), n, n, (k) => [values[k]!, 0, 0]);
+    }
+    const path = join(wide, 'x/test/spot/003.png');
+    expect(readRgb(path, n, n)).toEqual(letterbox(readPngRgb(path), n, n).pixels); // calibration's letterbox
+    const evaluate = (dir: string) => evaluateModel({ model: tinyModels.ok, sets: { benchmark: dir }, logger: silentLogger, print: () => {} });
+    const [big, small] = await Promise.all([evaluate(wide), evaluate(fitted)]);
+    console.log(`2n x n images, letterboxed: ${JSON.stringify(big.benchmark!.perClass)}`);
+    expect(big.benchmark!.perClass).toEqual(small.benchmark!.perClass);
+    expect(big.benchmark!.perClass.x).toMatchObject({ images: 8, defective: 4 });
   });
 
   it('should merge its result into the sidecar, under evaluation or evaluation.ci, keeping the rest', async () => {

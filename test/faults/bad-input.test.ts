@@ -131,10 +131,10 @@ describe('bad input, service process', () => {
       dir,
     );
     await external.waitForLog('mqtt: error', 15_000);
-    // credentials given twice (URL and fields) are refused, showing neither
+    // credentials given twice (URL and fields) that differ are refused, showing neither
     const twice = await refused('secret-twice.yaml', { cameras: [camera('good', 'test:ball')], model, mqtt: { url: 'mqtt://op:S3cret-url@127.0.0.1:9', username: 'op', password: 'S3cret-field' } });
     expect(twice.exit.code).toBe(1);
-    expect(twice.stderr).toContain('mqtt.url: has a user name and so do mqtt.username/mqtt.password (give the credentials once, preferably in the fields)');
+    expect(twice.stderr).toContain('mqtt.url: has a user name and password that differ from mqtt.username/mqtt.password (give the credentials once: remove them from the URL and keep the fields)');
     const logs = [await embedded.stop(), await external.stop()].map((exit, i) => ({ exit, text: [embedded, external][i]!.stderr() }));
     const all = logs.map((l) => l.text).join('') + twice.stderr;
     const leaks = secrets.filter((s) => all.includes(s));

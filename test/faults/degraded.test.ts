@@ -24,8 +24,10 @@ describe('inference faults, service process', () => {
       writeConfig(dir, 'degraded.yaml', {
         node: 'degraded',
         cameras: [{ id: 'cam1', line: 'line1', product: 'bolt', source: 'test:ball', fps: 60 }],
-        // batches of 8 frames (~80 ms on the slow model) against a 30 ms run timeout: every run fails
-        model: { path: tinyModels.slow, providers: ['cpu'], threads: 1, batchMaxSize: 8, batchMaxWaitMs: 1000, runTimeoutMs: 30 },
+        // batches of 8 frames of the slow model against the shortest run timeout the config takes (10 ms): every run
+        // fails on any machine — a batch is 8.4 G multiply-adds on one thread, more than 50 ms on any CPU core (a
+        // 4.5 GHz core with two AVX-512 FMA units peaks at 144 G/s); ~80 ms here
+        model: { path: tinyModels.slow, providers: ['cpu'], threads: 1, batchMaxSize: 8, batchMaxWaitMs: 1000, runTimeoutMs: 10 },
         embeddedBroker: { port: 0, wsPort: 0 },
         dashboard: { enabled: false },
       }),
@@ -47,7 +49,7 @@ describe('inference faults, service process', () => {
     expect(status.find((s) => s.state === 'degraded')?.causes).toEqual([
       {
         code: 'INFERENCE_FAILING',
-        message: 'inference: 3 failures in a row, the last: a batch of 8 frames ran longer than 30 ms; the worker is replaced; every frame gets a fail-safe "error" verdict until a run succeeds (see the log; check the model and the machine\'s memory)',
+        message: 'inference: 3 failures in a row, the last: a batch of 8 frames ran longer than 10 ms; the worker is replaced; every frame gets a fail-safe "error" verdict until a run succeeds (see the log; check the model and the machine\'s memory)',
       },
     ]);
     expect(verdicts.length).toBeGreaterThan(0);

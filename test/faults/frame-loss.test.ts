@@ -62,7 +62,7 @@ describe('silent frame loss in a damaged file, service process', () => {
     const { url } = await svc.waitForLog('embedded broker listening');
     const sub = await subscribe(url as string, ['uniad/site/status/loss', 'uniad/site/line1/+/verdict']);
     const exit = await svc.exited; // files without loop: the service stops when both ended
-    while (!sub.json<Status>('status/loss').some((s) => s.state === 'offline')) await new Promise((r) => setTimeout(r, 20));
+    await sub.until(() => sub.json<Status>('status/loss').some((s) => s.state === 'offline'), 'the retained status offline after the stop');
 
     const lostLog = svc.logs.find((l) => l.msg === 'camera source lost frames: the decoder delivered fewer than the file holds (damaged file?)');
     const stopped = svc.logs.find((l) => l.msg === 'stopped')!;

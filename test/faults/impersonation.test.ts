@@ -12,8 +12,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { packageRoot } from '../../src/package-root.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sinks/broker.js';
-import { MqttSink } from '../../src/sinks/mqtt.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/embedded-broker.js';
+import { MqttSink } from '../../src/sinks/mqtt-sink.js';
 import { tinyModels } from '../setup/tiny-model.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { subscribe, type Subscriber } from '../support/subscriber.js';
@@ -42,8 +42,8 @@ describe('embedded broker ACL against impersonation', () => {
     broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0, users: [operator, viewer], allowAnonymous: true }, logger, { prefix, serviceClientId });
     sub = await subscribe(broker.url, [`${prefix}/#`], { username: viewer.username, password: viewer.password });
     sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix, { ...broker.service, clientId: serviceClientId }), info: nodeInfo('edge-acl'), logger: silentLogger, reconnectPeriodMs: 200 });
-    await sink.ready();
-    (sink as unknown as { client: MqttClient }).client.on('close', () => sinkCloses++);
+    await sink.link.ready();
+    (sink.link as unknown as { client: MqttClient }).client.on('close', () => sinkCloses++);
     sink.publish(decision(0));
     await sub.waitFor(1, 'verdict');
   });
@@ -87,7 +87,7 @@ describe('embedded broker ACL against impersonation', () => {
     }
     sink.publish(decision(2));
     await sub.waitFor(3, 'verdict');
-    expect(sink.connected).toBe(true);
+    expect(sink.link.connected).toBe(true);
     expect(sinkCloses).toBe(0);
   });
 
@@ -156,6 +156,9 @@ describe('docs/mqtt-acl.md: the ACL for an external mosquitto', () => {
       await c.publishAsync(`${p}/status/edge`, '{"state":"online","model":"fake"}', { qos: 1, retain: true });
     }
     await reader.publishAsync(`${p}/line1/recipe`, '{"product":"fake"}', { qos: 1 });
+    // an operator may not answer for the service, nor say which recipe is in force
+    await ops.publishAsync(`${p}/line1/cam1/threshold/set/result`, '{"result":"accepted"}', { qos: 1 });
+    await ops.publishAsync(`${p}/line1/recipe/current`, '{"product":"fake"}', { qos: 1, retain: true });
     await ops.publishAsync(`${p}/line1/cam1/threshold/set`, '{"threshold":0.5}', { qos: 1 });
     await ops.publishAsync(`${p}/line1/recipe`, '{"product":"bolt"}', { qos: 1 });
     // mosquitto handles one client's publishes in order, but not across clients: the service's last
@@ -169,6 +172,7 @@ describe('docs/mqtt-acl.md: the ACL for an external mosquitto', () => {
     expect(sub.json<{ id: string }>('reject').map((r) => r.id)).toEqual(['cam1:s1:0']);
     expect(sub.json('status/edge')).toEqual([{ state: 'online', model: 'real' }]);
     expect(sub.json('recipe')).toEqual([{ product: 'bolt' }]);
+    expect([...sub.on('threshold/set/result'), ...sub.on('recipe/current')]).toEqual([]);
     await Promise.all([service.endAsync(), ops.endAsync(), reader.endAsync(), sub.close()]);
   });
 });
@@ -208,7 +212,7 @@ describe('the service process behind its embedded broker', () => {
     const seen = sub.on('verdict').length;
     await sub.waitFor(seen + 3, 'verdict'); // the service goes on publishing, after all three attempts
     await svc.stop();
-    while (!sub.json<{ state: string }>('status/acl').some((s) => s.state === 'offline')) await new Promise((r) => setTimeout(r, 20));
+    await sub.until(() => sub.json<{ state: string }>('status/acl').some((s) => s.state === 'offline'), 'the retained status offline after the stop');
 
     const ids = sub.json<{ id: string }>('verdict').map((v) => v.id);
     expect(new Set(ids).size).toBe(ids.length);

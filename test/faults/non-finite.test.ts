@@ -52,7 +52,7 @@ describe('non-finite model output', () => {
     while ((!degraded() || sub.on('verdict').length < 40) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     const stop = await svc.stop();
     // the service publishes its last verdicts before `offline`, on one connection: once `offline` is here, so are they
-    while (!sub.json<Status>('status/nan').some((s) => s.state === 'offline')) await new Promise((r) => setTimeout(r, 20));
+    await sub.until(() => sub.json<Status>('status/nan').some((s) => s.state === 'offline'), 'the retained status offline after the stop');
 
     const verdicts = sub.json<Verdict>('verdict');
     const dark = verdicts.filter((v) => v.camera === 'dark');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/types.js';
-import { MqttSink } from '../../src/sinks/mqtt.js';
+import { MqttSink } from '../../src/sinks/mqtt-sink.js';
 import { DeadLetters } from '../../src/sinks/outbox/dead-letter.js';
 import { DiskStore } from '../../src/sinks/outbox/disk-store.js';
 import { silentLogger } from '../../src/log.js';
@@ -37,7 +37,7 @@ describe('a message the broker refuses, against mosquitto', () => {
     const logger: Logger = { ...silentLogger, info: (m) => void logs.push(m), error: (m) => void logs.push(m) };
     const deadLetters = new DeadLetters(join(dir, 'dead-letter'), logger);
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('refused'), logger, store: new DiskStore({ dir: join(dir, 'queue'), max: 1000 }), deadLetters, reconnectPeriodMs: 100 });
-    await sink.ready();
+    await sink.link.ready();
     const big = decision(5);
     for (let seq = 0; seq < 12; seq++) {
       sink.publish(seq === 5 ? { ...big, verdict: { ...big.verdict, product: 'x'.repeat(3000) } } : decision(seq));
@@ -71,7 +71,7 @@ describe('a message the broker refuses, against mosquitto', () => {
     const sub = await subscribe(broker.url, [`${prefix}/+/+/verdict`]);
     const deadLetters = new DeadLetters(join(dir, 'dead-letter-2'), silentLogger);
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('oldqueue'), logger: silentLogger, store: new DiskStore({ dir: queue, max: 100 }), deadLetters });
-    await sink.ready();
+    await sink.link.ready();
     await sub.waitFor(2, 'verdict');
     await sink.close();
     expect(sub.json<{ id: string }>('verdict').map((v) => v.id)).toEqual(['cam1:old:0', 'cam1:old:2']);

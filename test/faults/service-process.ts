@@ -43,12 +43,12 @@ export function writeConfig(dir: string, name: string, config: unknown): string 
 }
 
 /**
- * Starts the service on `configPath`. Its state folder (lock, queue, dead letters) is the config's `stateDir`, else a
+ * Starts the service on `configPath`, with `extraEnv` added to its environment and `nodeArgs` given to Node. Its state folder (lock, queue, dead letters) is the config's `stateDir`, else a
  * new folder under `cwd` (systemd's $STATE_DIRECTORY), so side-by-side services do not share a lock by accident.
  */
-export function startServiceProcess(configPath: string, cwd: string): ServiceProcess {
-  const env = { ...process.env, STATE_DIRECTORY: mkdtempSync(join(cwd, 'state-')) };
-  const child = spawn(process.execPath, [bin, 'run', '--config', configPath, '--quiet'], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startServiceProcess(configPath: string, cwd: string, extraEnv: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): ServiceProcess {
+  const env = { ...process.env, STATE_DIRECTORY: mkdtempSync(join(cwd, 'state-')), ...extraEnv };
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'run', '--config', configPath, '--quiet'], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const logs: LogLine[] = [];
   let raw = '';
   let partial = '';

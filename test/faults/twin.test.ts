@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockHolderPid } from '../../src/state-lock.js';
 import type { Verdict } from '../../src/types.js';
 import { tinyModels } from '../setup/tiny-model.js';
 import { Mosquitto } from '../support/mosquitto.js';
@@ -41,7 +42,7 @@ describe('two instances on one state folder', () => {
     });
     const first = startServiceProcess(config, dir);
     const { url } = await first.waitForLog('embedded broker listening');
-    expect(readlinkSync(join(stateDir, 'lock'))).toBe(String(first.pid));
+    expect(lockHolderPid(readlinkSync(join(stateDir, 'lock')))).toBe(first.pid);
     const sub = await subscribe(url as string, ['uniad/site/#']);
     await sub.waitFor(1, 'verdict', 30_000);
 
@@ -55,7 +56,7 @@ describe('two instances on one state folder', () => {
     const seen = sub.on('verdict').length;
     await sub.waitFor(seen + 5, 'verdict');
     const stop = await first.stop();
-    while (!sub.json<{ state: string }>('status/twin').some((s) => s.state === 'offline')) await new Promise((r) => setTimeout(r, 20));
+    await sub.until(() => sub.json<{ state: string }>('status/twin').some((s) => s.state === 'offline'), 'the retained status offline after the stop');
     const ids = sub.json<Verdict>('verdict').map((v) => v.id);
     const stopped = first.logs.find((l) => l.msg === 'stopped')!;
     console.log(`twin: second refused (exit ${exit.code}); first: ${stopped['frames']} frames, ${new Set(ids).size} unique verdict ids at the subscriber, connected ${first.logs.filter((l) => l.msg === 'mqtt: connected').length} time(s)`);
@@ -70,10 +71,10 @@ describe('two instances on one state folder', () => {
     await killed.waitForLog('service started');
     process.kill(killed.pid, 'SIGKILL');
     await killed.exited;
-    expect(readlinkSync(join(stateDir, 'lock'))).toBe(String(killed.pid));
+    expect(lockHolderPid(readlinkSync(join(stateDir, 'lock')))).toBe(killed.pid);
     const next = startServiceProcess(config, dir);
     await next.waitForLog('mqtt broker'); // logged by the CLI in the same tick as it installs its SIGTERM handler
-    expect(readlinkSync(join(stateDir, 'lock'))).toBe(String(next.pid));
+    expect(lockHolderPid(readlinkSync(join(stateDir, 'lock')))).toBe(next.pid);
     const nextExit = await next.stop();
     expect(nextExit.code, `exit ${JSON.stringify(nextExit)}; stderr: ${next.stderr().slice(-1500)}`).toBe(0);
   });
@@ -104,8 +105,8 @@ describe('two instances with their own state folders on one external broker (sam
     await a.waitForLog('mqtt: connected', 30_000);
     const b = startServiceProcess(config, dir);
     await Promise.all([a, b].map((s) => s.waitForLog('mqtt: another instance connects with this client id and takes the connection from this one; reconnecting only every 10 s', 60_000)));
-    const causes = () => sub.json<{ state: string; causes?: { code: string }[] }>('status/takeover').flatMap((s) => s.causes ?? []).map((c) => c.code);
-    await until(() => causes().includes('CLIENT_ID_TAKEOVER'), 30_000, 'CLIENT_ID_TAKEOVER on the status');
+    const causes = () => sub.json<{ state: string; causes?: { code: string }[] }>('status/takeover').flatMap((s) => s.causes ?? []);
+    await until(() => causes().some((c) => c.code === 'CLIENT_ID_TAKEOVER'), 30_000, 'CLIENT_ID_TAKEOVER on the status');
     const connects = (s: typeof a) => s.logs.filter((l) => l.msg === 'mqtt: connected').length;
     const stopB = await b.stop();
     await a.waitForLog('mqtt: connected', 30_000, (l) => l === a.logs.filter((x) => x.msg === 'mqtt: connected').at(-1) && connects(a) > 1);

@@ -1,6 +1,8 @@
 /**
  * Export parity: a tiny random-weight UniAD exported by models/uniad/export.py must give, in onnxruntime-node,
- * the same `score` and `anomaly_map` as PyTorch, for batch 1 and batch 3 (the batch axis is dynamic).
+ * the same `score` and `anomaly_map` as PyTorch, for batch 1 and batch 3 (the batch axis is dynamic). Two models: the
+ * tiny preset, and a fused backbone (the MobileNetV2 on the image and on it upsampled 2x, a TF.js-graph MobileNetV3
+ * stand-in, balanced taps) whose upsampling, pooling, TF "SAME" padding and tap scales must export too.
  *
  * Tolerance, per element: |ort - torch| <= 1e-4 * max(|torch|, 1e-2). Relative 1e-4 for every value of
  * meaningful size; the 1e-2 floor keeps near-zero map pixels from demanding more than float32 can give.
@@ -20,12 +22,24 @@ const BATCH = 3;
 const PY = `
 import json, sys, numpy as np, torch
 torch.set_num_threads(2)
+sys.path.insert(0, "models/tests")
+from models.uniad.backbones.mobilenet_v3 import convert
 from models.uniad.configs import get_preset
 from models.uniad.export import export_onnx
 from models.uniad.model import UniAD
-out = sys.argv[1]
+from tfjs_package import write_package
+out, kind = sys.argv[1], sys.argv[2]
 torch.manual_seed(0)
-model = UniAD(get_preset("tiny")).eval()
+if kind == "tiny":
+    model = UniAD(get_preset("tiny")).eval()
+else:
+    convert(write_package(out + "/package"), out + "/v3.pt")
+    taps = ("mobilenet_v2:block_2_add", "mobilenet_v2:block_5_add", "mobilenet_v3:expanded_conv_5/add",
+            "mobilenet_v2@2:block_5_add")
+    model = UniAD(get_preset("tiny", backbone="fusion", backbone_taps=taps, balance_taps=True),
+                  "mobilenet_v3=" + out + "/v3.pt")
+    model.tap_scale.uniform_(0.5, 2.0)
+    model.eval()
 export_onnx(model, out + "/model.onnx", opset=17)
 image = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (${BATCH}, ${SIZE}, ${SIZE}, 3), dtype=np.uint8))
 with torch.no_grad():
@@ -52,14 +66,14 @@ function worstRelative(actual: Float32Array, expected: Float32Array): number {
   return worst;
 }
 
-describe('UniAD ONNX export parity (onnxruntime-node vs PyTorch)', () => {
+describe.each(['tiny', 'fused'])('UniAD ONNX export parity (onnxruntime-node vs PyTorch), %s model', (kind) => {
   let dir = '';
   let session: ort.InferenceSession;
   let image: Uint8Array;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'uniad-parity-'));
-    execFileSync('/usr/bin/python3', ['-c', PY, dir], { cwd: repoRoot, stdio: 'pipe', timeout: 120_000 });
+    execFileSync('/usr/bin/python3', ['-c', PY, dir, kind], { cwd: repoRoot, stdio: 'pipe', timeout: 120_000 });
     session = await ort.InferenceSession.create(join(dir, 'model.onnx'), { intraOpNumThreads: 2 });
     image = new Uint8Array(readFileSync(join(dir, 'image.u8')));
   }, 180_000);
@@ -90,7 +104,7 @@ describe('UniAD ONNX export parity (onnxruntime-node vs PyTorch)', () => {
       expect(refScore.length).toBe(batch);
       const worstScore = worstRelative(score.data as Float32Array, refScore);
       const worstMap = worstRelative(map.data as Float32Array, refMap);
-      console.log(`batch ${batch}: worst relative error score ${worstScore.toExponential(2)}, map ${worstMap.toExponential(2)}`);
+      console.log(`${kind}, batch ${batch}: worst relative error score ${worstScore.toExponential(2)}, map ${worstMap.toExponential(2)}`);
       expect(worstScore).toBeLessThanOrEqual(1e-4);
       expect(worstMap).toBeLessThanOrEqual(1e-4);
     });

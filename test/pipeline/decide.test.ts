@@ -58,3 +58,12 @@ describe('failSafeVerdict', () => {
     expect(v).toMatchObject({ score: null, reject: false, reason: 'error' });
   });
 });
+
+describe('decide, a frame of a part', () => {
+  it('should name the part the frame shows in its verdict, scored or not', () => {
+    const ofPart = makeFrame({ camera: 'cam7', seq: 3, part: { partId: '1234', at: 990 } });
+    expect(decide(ofPart, scored(0.1), 0.7, 'm@1', 'run1', 0).partId).toBe('1234');
+    expect(failSafeVerdict(ofPart, 'deadline', 'reject', 0.7, 'm@1', 'run1', 0).partId).toBe('1234');
+    expect('partId' in decide(frame, scored(0.1), 0.7, 'm@1', 'run1', 0)).toBe(false);
+  });
+});

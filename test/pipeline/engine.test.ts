@@ -102,11 +102,11 @@ describe('InferenceEngine worker', () => {
       await engine.run(Array.from({ length: 16 }, (_, seq) => makeFrame({ seq })));
       const took = performance.now() - started;
       clearInterval(timer);
-      const gaps = ticks.slice(1).map((t, i) => t - ticks[i]!);
-      // Loose on purpose: it proves the run is off this thread, not how fast anything is (2 shared cores).
-      expect(took).toBeGreaterThan(50);
-      expect(ticks.length).toBeGreaterThan(took / 5 / 4);
-      expect(Math.max(...gaps)).toBeLessThan(took / 2);
+      // The timer fired while the batch was scored: a run on this thread would block it from start to end. 16 frames
+      // of the slow model are 17 G multiply-adds on one thread, over 100 ms on any CPU, so several 5 ms ticks fit in
+      // on any machine; how regular they were depends on the machine's load and is not asserted.
+      console.log(`main thread: ${ticks.length} ticks while a ${took.toFixed(0)} ms batch ran in the worker`);
+      expect(ticks.filter((t) => t > started && t < started + took).length).toBeGreaterThanOrEqual(3);
     } finally {
       await engine.close();
     }

@@ -24,3 +24,20 @@ describe('takeFair', () => {
     expect(takeFair([], 8)).toEqual({ batch: [], rest: [] });
   });
 });
+
+describe('takeFair with frames of several inputs (tiles)', () => {
+  const inputsOf = (f: { camera: string }) => (f.camera === 'tiled' ? 6 : 1);
+
+  it('should take whole frames while they fit and split the first that does not, filling the batch', () => {
+    const waiting = [frame('tiled', 0), frame('p', 0), frame('tiled', 1), frame('p', 1)];
+    const { batch, rest, split } = takeFair(waiting, 8, inputsOf);
+    expect(names(batch)).toEqual(['tiled0', 'p0']);
+    expect(split && [`${split.frame.camera}${split.frame.seq}`, split.inputs]).toEqual(['tiled1', 1]);
+    expect(names(rest)).toEqual(['p1']);
+  });
+
+  it('should split a frame larger than the whole batch at once', () => {
+    const { batch, rest, split } = takeFair([frame('tiled', 0), frame('p', 0)], 4, inputsOf);
+    expect([names(batch), split?.inputs, names(rest)]).toEqual([[], 4, ['p0']]);
+  });
+});

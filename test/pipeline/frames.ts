@@ -1,5 +1,5 @@
 /** Frames for pipeline tests, and the tiny model's formula (test/fixtures/make_tiny_model.py) recomputed in JS. */
-import type { Frame } from '../../src/types.js';
+import type { Frame, PartTrigger } from '../../src/types.js';
 import { tinySize } from '../setup/tiny-model.js';
 
 export interface FrameSpec {
@@ -12,6 +12,8 @@ export interface FrameSpec {
   /** Pixels set to an RGB colour: [x, y, [r, g, b]]. */
   readonly spots?: ReadonlyArray<readonly [number, number, readonly [number, number, number]]>;
   readonly size?: number;
+  /** The part the frame shows (Frame.part). */
+  readonly part?: PartTrigger;
 }
 
 export function makeFrame(spec: FrameSpec = {}): Frame {
@@ -27,6 +29,7 @@ export function makeFrame(spec: FrameSpec = {}): Frame {
     width: size,
     height: size,
     pixels,
+    ...(spec.part === undefined ? {} : { part: spec.part }),
   };
 }
 

@@ -196,6 +196,59 @@ describe('inspect', () => {
     ]);
   });
 
+  describe('when the wall clock steps (NTP on a box without an RTC battery)', () => {
+    /** The tiny engine, but the first run is held until `release()`: the frames behind it wait in the queue. */
+    const held = () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let first = true;
+      const scorer = {
+        modelId: tiny.modelId,
+        sidecar: tiny.sidecar,
+        run: async (frames: readonly Frame[]) => {
+          if (first) {
+            first = false;
+            await gate;
+          }
+          return tiny.run(frames);
+        },
+      };
+      return { scorer, release };
+    };
+
+    /** Three frames in, one at a time, the first run held; then the wall clock steps by `stepMs`. */
+    const stepped = (deadlineMs: number, stepMs: number) => {
+      const { scorer, release } = held();
+      let wall = Date.now();
+      const src = new Subject<Frame>();
+      const seen: Decision[] = [];
+      src.pipe(inspect(scorer, options(tiny, { batchMaxSize: 1, batchMaxWaitMs: 0, deadlineMs, now: () => wall }))).subscribe((d) => seen.push(d));
+      [0, 1, 2].forEach((seq) => src.next(makeFrame({ seq, capturedAt: wall })));
+      wall += stepMs;
+      return { seen, release, done: () => src.complete() };
+    };
+
+    it('gives waiting frames their deadline verdicts at their deadline after a step back of an hour, not an hour later', async () => {
+      const { seen, release, done } = stepped(300, -3_600_000);
+      await expect.poll(() => seen.length, { timeout: 5000, interval: 20 }).toBe(2);
+      expect(seen.map((d) => [d.frame.seq, d.verdict.reason])).toEqual([
+        [1, 'deadline'],
+        [2, 'deadline'],
+      ]);
+      release();
+      await expect.poll(() => seen.length, { timeout: 5000, interval: 20 }).toBe(3);
+      done();
+    });
+
+    it('does not expire frames in time after a step ahead of an hour', async () => {
+      const { seen, release, done } = stepped(10_000, 3_600_000);
+      release();
+      await expect.poll(() => seen.length, { timeout: 5000, interval: 20 }).toBe(3);
+      expect(seen.map((d) => d.verdict.reason)).toEqual(['ok', 'ok', 'ok']);
+      done();
+    });
+  });
+
   it('stops cleanly when the consumer unsubscribes early, leaving the engine usable', async () => {
     const frames = Array.from({ length: 20 }, (_, seq) => makeFrame({ seq }));
     const decisions = await firstValueFrom(from(frames).pipe(inspect(tiny, options(tiny)), take(2), toArray()));

@@ -3,17 +3,19 @@
  * named in its `model`, including the batches that were running on the old model when the swap happened.
  * Real workers and onnxruntime sessions (the tiny contract model, and a copy of it with another version and thresholds).
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, interval, map, takeWhile, tap, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { InferenceEngine } from '../../src/pipeline/engine.js';
 import { inspect } from '../../src/pipeline/inspect.js';
 import { sidecarPathFor } from '../../src/pipeline/sidecar.js';
 import { EngineSupervisor } from '../../src/pipeline/supervisor.js';
 import { resolveThreshold } from '../../src/pipeline/threshold-sources.js';
+import { repoRoot } from '../setup/paths.js';
 import { tinyModels } from '../setup/tiny-model.js';
 import { makeFrame } from './frames.js';
 
@@ -26,6 +28,8 @@ writeFileSync(sidecarPathFor(v2), JSON.stringify({ ...sidecar, version: '2.0.0',
 const open = (modelPath: string) => () => InferenceEngine.open({ modelPath, providers: ['cpu'], threads: 1 });
 
 describe('model swap', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('should decide every frame with the thresholds of the model that scored it', async () => {
     const supervisor = new EngineSupervisor(await open(tinyModels.ok)(), { open: open(tinyModels.ok), logger: silentLogger });
     const sources = { live: new Map(), cameras: new Map() };
@@ -61,8 +65,11 @@ describe('model swap', () => {
   });
 
   it('should keep the old model when the new one takes another frame size', async () => {
+    // A sound model of another input size (32x32 against the running 64x64): refused for the size, not for a flaw.
+    const other = join(dir, 'tiny-32.onnx');
+    execFileSync('/usr/bin/python3', [join(repoRoot, 'test/fixtures/make_tiny_model.py'), '--out', other, '--size', '32']);
     const supervisor = new EngineSupervisor(await open(tinyModels.ok)(), { open: open(tinyModels.ok), logger: silentLogger });
-    await expect(supervisor.replace(open(tinyModels.sidecarSize))).rejects.toThrow();
+    await expect(supervisor.replace(open(other))).rejects.toMatchObject({ code: 'MODEL_INPUT_SIZE', message: expect.stringContaining('takes 32x32, the cameras deliver 64x64') });
     expect(supervisor.modelId).toBe('tiny@1.0.0');
     const [inference] = await supervisor.run([makeFrame()]);
     expect(Number.isFinite(inference!.score)).toBe(true);

@@ -46,7 +46,7 @@ async function overloadedRun(withShadow: boolean) {
     },
   };
   const shadowVerdicts: [Verdict, Verdict][] = [];
-  const shadow = watched && new ShadowRunner(watched, { live: live.modelId, runId: 'r', thresholdFor: (f, m) => resolveThreshold(f.camera, f.product, m, sources).threshold, onVerdict: (s, l) => void shadowVerdicts.push([s, l]), logger: silentLogger, maxWaiting: 64 });
+  const shadow = watched && new ShadowRunner(watched, { live: () => ({ id: live.modelId, sidecar: live.sidecar }), runId: 'r', thresholdOf: (f, m) => resolveThreshold(f.camera, f.product, m, sources), onVerdict: (s, l) => void shadowVerdicts.push([s, l]), logger: silentLogger, maxWaiting: 64 });
   const frames$ = new Subject<Frame>();
   const decisions: Decision[] = [];
   frames$

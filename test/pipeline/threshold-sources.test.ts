@@ -12,7 +12,7 @@ const sources = (over: Partial<ThresholdSources> = {}): ThresholdSources => ({
     ['cam1', { product: 'bolt', threshold: 0.9 }],
     ['cam2', { product: 'bolt' }],
   ]),
-  file: { model: 'm@1', targetFalseReject: 0.01, products: { bolt: 0.55, nut: 0.75 }, cameras: { cam2: { bolt: 0.52 } } },
+  files: [{ model: 'm@1', targetFalseReject: 0.01, products: { bolt: 0.55, nut: 0.75 }, cameras: { cam2: { bolt: 0.52 } } }],
   ...over,
 });
 
@@ -37,7 +37,7 @@ describe('resolveThreshold', () => {
   });
 
   it('should fall back to the model sidecar: the product\'s threshold, else the default', () => {
-    const none = sources({ file: undefined, cameras: new Map() });
+    const none = sources({ files: [], cameras: new Map() });
     expect(resolveThreshold('cam1', 'bolt', m1, none)).toEqual({ threshold: 0.5, origin: 'model' });
     expect(resolveThreshold('cam1', 'washer', m1, none)).toEqual({ threshold: 0.6, origin: 'model' });
   });

@@ -4,6 +4,8 @@ import { parseConfig } from '../../src/config.js';
 import { loggerFrom } from '../../src/log.js';
 import { cameraFrames } from '../../src/service/camera-frames.js';
 import { flowControl } from '../../src/service/flow-control.js';
+import { cameraLogLine } from '../../src/sources/camera-log.js';
+import type { CameraEvent } from '../../src/sources/events.js';
 import { installedElements } from '../../src/sources/gst-elements.js';
 import { testVideo } from '../setup/video.js';
 
@@ -23,4 +25,38 @@ describe('camera decoders at start', () => {
     const decoderLines = lines.filter((l) => l.includes('decoder'));
     expect(decoderLines).toEqual(jetson ? ['info camera replay: decoder nvmm'] : ['warn camera replay: decoder nvmm: nvv4l2decoder, nvvidconv not found by gst-inspect-1.0; decoding in software (decodebin)']);
   }, 30_000);
+});
+
+describe('camera event logs', () => {
+  it('should log each camera event once: a camera restarted once gives one restart line', async () => {
+    const cfg = parseConfig({ cameras: [{ id: 'ball', line: 'l', product: 'p', source: 'test:ball' }], model: { path: '/m.onnx' } });
+    const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+    const logger = loggerFrom((level, msg, fields) => void lines.push({ level, msg, fields }));
+    const events: CameraEvent[] = [];
+    const { frames$ } = cameraFrames(cfg.cameras, { width: 32, height: 24, flow: flowControl(cfg.cameras), logger, onCameraEvent: (e) => events.push(e) });
+    let frames = 0;
+    const sub = frames$.subscribe(() => frames++);
+    const until = async (condition: () => boolean, what: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; events ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const pids = () => events.flatMap((e) => (e.type === 'started' ? [e.pid] : []));
+    try {
+      await until(() => frames >= 3, 'the first frames');
+      process.kill(pids()[0]!, 'SIGKILL');
+      const before = frames;
+      await until(() => pids().length === 2 && frames >= before + 3, 'frames from a second capture process');
+    } finally {
+      sub.unsubscribe();
+    }
+    const source = 'test:ball';
+    const expected = events.map((e) => cameraLogLine(e, { source, fix: '' }).msg);
+    const eventLines = lines.filter((l) => expected.includes(l.msg) || l.msg === 'camera');
+    expect(events.map((e) => e.type)).toEqual(['started', 'exited', 'restarting', 'started']);
+    expect(eventLines.map((l) => l.msg)).toEqual(['camera capture started', 'camera capture process exited', 'restarting camera capture', 'camera capture started']);
+    expect(eventLines.filter((l) => l.msg === 'restarting camera capture')).toEqual([{ level: 'warn', msg: 'restarting camera capture', fields: { camera: 'ball', source, attempt: 1, delayMs: 500 } }]);
+  }, 60_000);
 });

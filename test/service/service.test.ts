@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startService } from '../../src/service.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sinks/broker.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/embedded-broker.js';
 import type { Verdict } from '../../src/types.js';
 import { tinyModels } from '../setup/tiny-model.js';
 import { testVideo } from '../setup/video.js';

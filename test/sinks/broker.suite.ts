@@ -1,16 +1,16 @@
 /**
  * What the MQTT sink must get from any broker it publishes to: the contract's topics, QoS and retained status, the
- * last will, heatmap rate limits, and every verdict once. Each broker's test file (embedded.test.ts for aedes,
- * mosquitto.test.ts for Debian's mosquitto) calls `brokerSuite` with the URL of a broker it started; what only one
- * broker can show (aedes' listeners and accounts, mosquitto's restarts and MQTT 5) stays in that file.
+ * last will, heatmap rate limits, and every verdict once. Each broker's test file (test/broker/embedded-broker.test.ts
+ * for aedes, mosquitto.test.ts for Debian's mosquitto) calls `brokerSuite` with the URL of a broker it started; what
+ * only one broker can show (aedes' listeners and accounts, mosquitto's restarts and MQTT 5) stays in that file.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { describe, expect, it, vi } from 'vitest';
 import { loggerFrom, silentLogger } from '../../src/log.js';
-import { MqttSink } from '../../src/sinks/mqtt.js';
-import { readPngText } from '../../src/sinks/png-text.js';
+import { MqttSink } from '../../src/sinks/mqtt-sink.js';
+import { readPngText } from '../../src/images/png-text.js';
 import { subscribe } from '../support/subscriber.js';
 import { decision, mqttConfig, nodeInfo, uniqueIds } from './fixtures.js';
 
@@ -31,7 +31,7 @@ export function brokerSuite(name: string, url: () => string, opts: BrokerSuiteOp
       const problems: string[] = [];
       const logger = loggerFrom((level, msg, fields) => (level === 'error' || level === 'warn') && problems.push(`${msg} ${JSON.stringify(fields ?? {})}`));
       const sink = new MqttSink({ url: url(), mqtt: mqttConfig(prefix), info: nodeInfo('edge1'), logger });
-      await sink.ready();
+      await sink.link.ready();
       sink.publish(decision(0));
       sink.publish(decision(1, true));
       await sub.waitFor(2, 'verdict');
@@ -70,7 +70,7 @@ export function brokerSuite(name: string, url: () => string, opts: BrokerSuiteOp
       const sub = await subscribe(url(), [`${prefix}/+/+/heatmap`, `${prefix}/+/+/verdict`]);
       const cfg = mqttConfig(prefix, { heatmaps: { enabled: true, minIntervalMs: 1000, includeOk: false } });
       const sink = new MqttSink({ url: url(), mqtt: cfg, info: nodeInfo('edge-rl'), logger: silentLogger, now: () => now });
-      await sink.ready();
+      await sink.link.ready();
       sink.publish(decision(0, true)); // sent
       now = 500;
       sink.publish(decision(1, true)); // within 1000 ms: limited
@@ -111,7 +111,7 @@ export function brokerSuite(name: string, url: () => string, opts: BrokerSuiteOp
       const n = opts.verdicts;
       const sub = await subscribe(url(), [`${prefix}/+/+/verdict`]);
       const sink = new MqttSink({ url: url(), mqtt: mqttConfig(prefix), info: nodeInfo('edge-count'), logger: silentLogger });
-      await sink.ready();
+      await sink.link.ready();
       const t0 = performance.now();
       for (let i = 0; i < n; i++) sink.publish(decision(i));
       await sub.waitFor(n, 'verdict', opts.verdictsWithinMs);

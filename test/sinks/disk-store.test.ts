@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DiskStore } from '../../src/sinks/outbox/disk-store.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { DiskStore, type QueueDamage } from '../../src/sinks/outbox/disk-store.js';
 import { storeSuite } from './store.suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'uniad-diskstore-'));
@@ -37,18 +37,65 @@ describe('DiskStore across restarts', () => {
     await b.close();
   });
 
-  it('should ignore a torn last line and refuse a corrupt line in the middle, naming the file', async () => {
+  it('should skip a torn last line and a damaged line in the middle, replay the rest, set the damage aside and say what was lost', async () => {
     const dir = freshDir();
     const a = new DiskStore({ dir, max: 10 });
     a.put('t', 'whole');
     await a.close();
     appendFileSync(join(dir, 'outbox.log'), '{"k":9,"t":"t","p":"tor');
-    const b = new DiskStore({ dir, max: 10 });
+    const torn: QueueDamage[] = [];
+    const b = new DiskStore({ dir, max: 10, onDamage: (d) => torn.push(d) });
     expect([...b.stream()].map((m) => m.payload)).toEqual(['whole']);
     await b.close();
+    expect(torn).toEqual([expect.objectContaining({ lines: 1, zeroBytes: 0, messagesLost: 1, lastIntact: expect.objectContaining({ payload: 'whole' }) })]);
 
-    appendFileSync(join(dir, 'outbox.log'), 'garbage\n{"k":10,"t":"t","p":"x"}\n');
-    expect(() => new DiskStore({ dir, max: 10 })).toThrow(/outbox\.log.*line 2 is not a queue record/);
+    appendFileSync(join(dir, 'outbox.log'), 'garbage\n{"k":10,"t":"t","p":"x"}\n{"no":"record"}\n');
+    const damage: QueueDamage[] = [];
+    const c = new DiskStore({ dir, max: 10, onDamage: (d) => damage.push(d) });
+    expect([...c.stream()].map((m) => m.payload)).toEqual(['whole', 'x']);
+    await c.close();
+    expect(damage).toEqual([{ path: join(dir, 'outbox.log'), lines: 2, bytes: 8 + 16, zeroBytes: 0, messagesLost: expect.any(Number), lastIntact: expect.objectContaining({ payload: 'whole' }), setAsideIn: join(dir, 'outbox.damaged') }]);
+    const setAside = readFileSync(join(dir, 'outbox.damaged'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string });
+    expect(setAside.map((r) => r.text)).toEqual(['{"k":9,"t":"t","p":"tor', 'garbage', '{"no":"record"}']);
+    // the damage is in the set-aside file, not in the queue any more
+    expect(new DiskStore({ dir, max: 10, onDamage: () => expect.unreachable('damage reported twice') }).size).toBe(2);
+  });
+
+  it('should tell how many messages a tail of zeros took (a power loss after the file grew, before its data reached the disk)', async () => {
+    const dir = freshDir();
+    const a = new DiskStore({ dir, max: 100 });
+    const payload = (i: number) => JSON.stringify({ id: `cam1:run:${i}`, camera: 'cam1', score: 0.5 + i / 1000 });
+    for (let i = 0; i < 56; i++) a.put('uniad/site/line1/cam1/verdict', payload(i));
+    await a.close();
+    const log = join(dir, 'outbox.log');
+    const lines = readFileSync(log, 'utf8').split('\n');
+    // zeroed from the middle of the 51st record on: 6 messages lost
+    const keep = lines.slice(0, 50).join('\n').length + 1 + 20;
+    const size = statSync(log).size;
+    const fd = openSync(log, 'r+');
+    writeSync(fd, Buffer.alloc(size - keep), 0, size - keep, keep);
+    closeSync(fd);
+
+    const damage: QueueDamage[] = [];
+    const b = new DiskStore({ dir, max: 100, onDamage: (d) => damage.push(d) });
+    expect(b.size).toBe(50);
+    await b.close();
+    expect(damage).toHaveLength(1);
+    expect(damage[0]).toMatchObject({ lines: 1, zeroBytes: size - keep, messagesLost: 6, lastIntact: { key: 49, payload: payload(49) } });
+  });
+
+  it('should queue in memory when its folder cannot be made (a file in its place), and go back to disk once it can', async () => {
+    const dir = freshDir();
+    writeFileSync(dir, 'not a folder\n');
+    const problems: (string | undefined)[] = [];
+    const s = new DiskStore({ dir, max: 10, retryMs: 50, onProblem: (p) => problems.push(p) });
+    s.put('t', 'kept in memory');
+    expect(problems).toEqual([expect.stringMatching(/^ENOTDIR/)]);
+    rmSync(dir);
+    await vi.waitUntil(() => problems.length === 2, { timeout: 5000 });
+    expect(problems[1]).toBeUndefined();
+    await s.close();
+    expect([...new DiskStore({ dir, max: 10 }).stream()].map((m) => m.payload)).toEqual(['kept in memory']);
   });
 
   it('should compact the log so acknowledged messages do not grow it without bound', async () => {

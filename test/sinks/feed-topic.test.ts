@@ -1,9 +1,9 @@
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sinks/broker.js';
-import { MqttSink } from '../../src/sinks/mqtt.js';
-import { readPngText } from '../../src/sinks/png-text.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/embedded-broker.js';
+import { MqttSink } from '../../src/sinks/mqtt-sink.js';
+import { readPngText } from '../../src/images/png-text.js';
 import { subscribe } from '../support/subscriber.js';
 import { decision, mqttConfig, nodeInfo } from './fixtures.js';
 
@@ -19,7 +19,7 @@ describe('feed topic and status stats', () => {
     const sub = await subscribe(broker.url, [`${prefix}/+/+/feed`]);
     let t = 0;
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix, { feed: { enabled: true, maxFps: 2, width: 16 } }), info: nodeInfo('edge1'), logger: silentLogger, now: () => t });
-    await sink.ready();
+    await sink.link.ready();
     // 10 decisions within 1 s of the sink's clock: two feed images (t=0 and t=500) get through.
     for (let i = 0; i < 10; i++) {
       t = i * 100;
@@ -39,8 +39,8 @@ describe('feed topic and status stats', () => {
   it('should republish the retained status with the stats it is given', async () => {
     const prefix = 'uniad/stats';
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('edge1'), logger: silentLogger });
-    await sink.ready();
-    sink.setStats({ cameras: { cam1: { fps: 9.5 } }, queued: 0 });
+    await sink.link.ready();
+    sink.link.setStats({ cameras: { cam1: { fps: 9.5 } }, queued: 0 });
     const sub = await subscribe(broker.url, [`${prefix}/status/edge1`]);
     await expect.poll(() => sub.json('status/edge1').at(-1)?.stats, { timeout: 10_000 }).toEqual({ cameras: { cam1: { fps: 9.5 } }, queued: 0 });
     expect(sub.json('status/edge1').at(-1)).toMatchObject({ state: 'online' });

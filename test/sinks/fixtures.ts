@@ -4,7 +4,7 @@ import type { NodeInfo } from '../../src/sinks/payload.js';
 import type { Decision } from '../../src/types.js';
 
 export function mqttConfig(prefix: string, overrides: Partial<MqttConfig> = {}): MqttConfig {
-  return { rejectUnauthorized: true, prefix, queue: { store: 'memory', maxMessages: 10_000 }, heatmaps: { enabled: true, minIntervalMs: 0, includeOk: false }, feed: { enabled: false, maxFps: 2, width: 160 }, statsIntervalSeconds: 10, ...overrides };
+  return { rejectUnauthorized: true, prefix, protocolVersion: 4, commands: true, queue: { store: 'memory', maxMessages: 10_000 }, heatmaps: { enabled: true, minIntervalMs: 0, includeOk: false }, feed: { enabled: false, maxFps: 2, width: 160 }, statsIntervalSeconds: 10, ...overrides };
 }
 
 export function nodeInfo(node: string): NodeInfo {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { MqttSink } from '../../src/sinks/mqtt.js';
+import { MqttSink } from '../../src/sinks/mqtt-sink.js';
 import { DiskStore } from '../../src/sinks/outbox/disk-store.js';
 import { MemoryStore } from '../../src/sinks/outbox/memory-store.js';
-import { readPngText } from '../../src/sinks/png-text.js';
+import { readPngText } from '../../src/images/png-text.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { subscribe } from '../support/subscriber.js';
 import { brokerSuite } from './broker.suite.js';
@@ -44,7 +44,7 @@ describe('MQTT sink against Debian mosquitto', () => {
       child.once('exit', (code) => reject(new Error(`mosquitto_sub exited (${code}) before subscribing: ${out}`)));
     });
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-sub'), logger: silentLogger });
-    await sink.ready();
+    await sink.link.ready();
     sink.publish(decision(42, true));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
@@ -57,7 +57,7 @@ describe('MQTT sink against Debian mosquitto', () => {
     const prefix = 'uniad/v5';
     const sub = await subscribe(broker.url, [`${prefix}/+/+/heatmap`], { protocolVersion: 5 });
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-v5'), logger: silentLogger, protocolVersion: 5 });
-    await sink.ready();
+    await sink.link.ready();
     sink.publish(decision(5, true));
     const [m] = await sub.waitFor(1);
     expect(m!.userProperties).toEqual({ id: 'cam1:s1:5' });
@@ -72,12 +72,12 @@ describe('MQTT sink against Debian mosquitto', () => {
     const sub = await subscribe(broker.url, [`${prefix}/+/+/verdict`], { clean: false, clientId: 'actuator-outage' });
     const store = new DiskStore({ dir: tempDir(), max: 10_000 });
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-outage'), logger: silentLogger, store, reconnectPeriodMs: 200 });
-    await sink.ready();
+    await sink.link.ready();
     sink.publish(decision(0));
     await sub.waitFor(1);
 
     await broker.stop();
-    await vi.waitUntil(() => !sink.connected, { timeout: 5000 });
+    await vi.waitUntil(() => !sink.link.connected, { timeout: 5000 });
     for (let i = 1; i <= 200; i++) sink.publish(decision(i));
     expect(sink.stats().queued).toBe(200);
     await new Promise((r) => setTimeout(r, 1000)); // a few failed reconnects while down
@@ -95,7 +95,7 @@ describe('MQTT sink against Debian mosquitto', () => {
     const n = 3000;
     const sub = await subscribe(broker.url, [`${prefix}/+/+/verdict`], { clean: false, clientId: 'actuator-midstream' });
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-mid'), logger: silentLogger, reconnectPeriodMs: 200 });
-    await sink.ready();
+    await sink.link.ready();
     for (let i = 0; i < n; i++) sink.publish(decision(i));
     await sub.waitFor(300, 'verdict'); // stop while most are still queued or in flight
     await broker.stop();
@@ -115,9 +115,9 @@ describe('MQTT sink against Debian mosquitto', () => {
     const prefix = 'uniad/bounded';
     const sub = await subscribe(broker.url, [`${prefix}/+/+/verdict`, `${prefix}/+/+/reject`], { clean: false, clientId: 'actuator-bounded' });
     const sink = new MqttSink({ url: broker.url, mqtt: mqttConfig(prefix), info: nodeInfo('m-bounded'), logger: silentLogger, store: new MemoryStore(50), reconnectPeriodMs: 200 });
-    await sink.ready();
+    await sink.link.ready();
     await broker.stop();
-    await vi.waitUntil(() => !sink.connected, { timeout: 5000 });
+    await vi.waitUntil(() => !sink.link.connected, { timeout: 5000 });
     for (let i = 0; i < 80; i++) sink.publish(decision(i, i === 79));
     // the reject of #79 is a second queued message: 81 put, 50 kept
     expect(sink.stats()).toMatchObject({ queued: 50, dropped: 31, heatmapsOffline: 1 });

@@ -88,6 +88,23 @@ describe('captureCamera', () => {
     expect(started(events)).toHaveLength(2);
   });
 
+  it('should count the end of a looping file as its end when its process needs SIGKILL to go, not as a restart', async () => {
+    const { opts, events } = recorded(32, 24);
+    const nodeOptions = process.env.NODE_OPTIONS;
+    // Children inherit it: none can exit by itself at the end of its file (issue 20 item 11: a loaded machine).
+    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --require ${fileURLToPath(new URL('../support/stuck-capture-exit.cjs', import.meta.url))}`;
+    try {
+      const frames = await lastValueFrom(
+        captureCamera(camera({ kind: 'file', path: testVideo.path }, { loop: true, watchdogSeconds: 1 }), opts).pipe(take(testVideo.frames + 5), toArray()),
+      );
+      expect(frames.map((f) => f.seq)).toEqual([...Array(testVideo.frames + 5).keys()]);
+      expect(events.map((e) => e.type)).toEqual(['started', 'ended', 'started']);
+    } finally {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    }
+  });
+
   describe('from a real RTSP server', () => {
     let server: RtspServer;
     beforeAll(async () => {

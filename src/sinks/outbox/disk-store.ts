@@ -12,19 +12,23 @@
  * operating system holds it even if the process dies a moment later. The file is fsynced every `fsyncIntervalMs`
  * (default 1000, off the main thread) when anything was written, at compaction and at close: a power loss can lose
  * at most the last interval or two. `fsyncIntervalMs: 0` fsyncs after every write (each costs a disk flush; slow on SD cards).
- * A torn last line (crash mid-write) is ignored on open; any other unreadable line is an error that names the file.
+ * A line that is not a record (a torn last write after a crash, a damaged block, a tail of zeros that a power loss
+ * left where the file had grown but its data never reached the disk) is skipped on open: the rest is replayed, the
+ * damaged lines are set aside in `<dir>/outbox.damaged` (one JSON line each, NUL runs counted, not copied), and
+ * `onDamage` says how many lines and bytes, about how many messages they held, and the last intact one.
  *
  * One process per folder: two stores on the same folder would interleave their logs.
  *
- * A disk that cannot be written (full: ENOSPC, EDQUOT; read-only or failing: EROFS, EIO), at start or later, does not
- * stop the queue: the store goes on in memory (the same bounded `max`, what it held kept), reports the problem
- * through `onProblem`, and every `retryMs` tries to write the whole queue to a fresh log; once that works it is
- * durable again and reports `undefined`. While it is in memory, a crash loses what was queued since, and a message
- * acknowledged since may be sent again after a restart (at least once, as always).
+ * A disk that cannot be written (full: ENOSPC, EDQUOT; read-only or failing: EROFS, EIO; a folder that cannot be
+ * made: a file in its place, no permission), at start or later, does not stop the queue: the store goes on in memory
+ * (the same bounded `max`, what it held kept), reports the problem through `onProblem`, and every `retryMs` tries to
+ * write the whole queue to a fresh log; once that works it is durable again and reports `undefined`. While it is in
+ * memory, a crash loses what was queued since, and a message acknowledged since may be sent again after a restart
+ * (at least once, as always). A log that exists but cannot be read (`onUnreadable`) is left as it is, never
+ * overwritten: the store stays in memory for the run.
  */
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UniadError, uniadError } from '../../errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { MessageStore, StoredMessage } from './store.js';
 
@@ -40,14 +44,53 @@ export interface DiskStoreOptions {
   readonly onProblem?: (problem: string | undefined) => void;
   /** How often a store in memory tries the disk again. Default 5000. */
   readonly retryMs?: number;
+  /** The log had lines that are not records; they were skipped and set aside. */
+  readonly onDamage?: (damage: QueueDamage) => void;
+  /** The log exists but cannot be read; the store runs in memory and leaves the file alone. */
+  readonly onUnreadable?: (path: string, why: string) => void;
 }
 
-/** Errors of a disk that cannot take writes now, as opposed to a bug or a corrupt file. */
-const unwritable = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+/** What `onDamage` reports of a log read at open. */
+export interface QueueDamage {
+  readonly path: string;
+  /** Lines that were not records, skipped. */
+  readonly lines: number;
+  /** Their length in bytes, and how many of those were NUL (blocks a power loss left unwritten). */
+  readonly bytes: number;
+  readonly zeroBytes: number;
+  /** About how many messages those bytes held: their length over the mean length of an intact put record. */
+  readonly messagesLost: number;
+  /** The last intact put before the first damaged line, if any. */
+  readonly lastIntact?: StoredMessage;
+  /** Where the damaged lines were set aside (absent when that could not be written either). */
+  readonly setAsideIn?: string;
+}
+
+/**
+ * Errors of a disk or folder that cannot take writes now (full, read-only, failing; a folder that cannot be made or
+ * written: a file in its place, no permission), as opposed to a bug.
+ */
+const unwritable = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'ENOENT', 'EISDIR']);
 const isUnwritable = (err: unknown): boolean => unwritable.has((err as NodeJS.ErrnoException).code ?? '');
 
 /** One line of the log: a put, a delete (`x`: a drop), or the drop count a compacted log starts with. */
 type LogLine = { k: number; t: string; p: string } | { d: number; x?: 1 } | { dropped: number };
+
+/** The record a line holds, or undefined when it holds none (not JSON, or JSON of another shape). */
+function parseRecord(line: string): LogLine | undefined {
+  let r: unknown;
+  try {
+    r = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof r !== 'object' || r === null) return undefined;
+  const o = r as Record<string, unknown>;
+  if (Number.isInteger(o.k) && typeof o.t === 'string' && typeof o.p === 'string') return o as LogLine;
+  if (Number.isInteger(o.d)) return o as LogLine;
+  if (Number.isInteger(o.dropped)) return o as LogLine;
+  return undefined;
+}
 
 export class DiskStore implements MessageStore {
   private readonly memory: MemoryStore;
@@ -68,17 +111,21 @@ export class DiskStore implements MessageStore {
     this.compactAfter = options.compactAfter ?? 1000;
     const interval = options.fsyncIntervalMs ?? 1000;
     this.fsyncEach = interval === 0;
+    let readable: boolean;
     try {
-      mkdirSync(options.dir, { recursive: true });
-      this.load();
+      readable = this.load();
     } catch (err) {
-      throw err instanceof UniadError ? err : uniadError('OUTBOX_STORE', this.path, (err as Error).message);
+      // the queued messages are in that file: never overwrite it, run in memory until a person looks
+      readable = false;
+      this.options.onUnreadable?.(this.path, `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`);
     }
-    try {
-      this.fd = this.rewrite();
-    } catch (err) {
-      if (!isUnwritable(err)) throw uniadError('OUTBOX_STORE', this.path, (err as Error).message);
-      this.toMemory(err as Error);
+    if (readable) {
+      try {
+        this.fd = this.rewrite();
+      } catch (err) {
+        if (!isUnwritable(err)) throw err;
+        this.toMemory(err as Error);
+      }
     }
     // an unref'd timer never keeps the service alive on its own
     this.timer = this.fsyncEach ? undefined : setInterval(() => this.syncInBackground(), interval).unref();
@@ -185,7 +232,7 @@ export class DiskStore implements MessageStore {
     this.retry ??= setInterval(() => this.backToDisk(), this.options.retryMs ?? 5000).unref();
   }
 
-  /** Writes the whole queue to a fresh log; from then on it is durable again. */
+  /** Writes the whole queue to a fresh log (its folder made if need be); from then on it is durable again. */
   private backToDisk(): void {
     try {
       this.fd = this.rewrite();
@@ -198,39 +245,81 @@ export class DiskStore implements MessageStore {
     this.options.onProblem?.(undefined);
   }
 
-  /** Replays the log into memory. */
-  private load(): void {
+  /**
+   * Replays the log into memory, skipping lines that are not records (reported through `onDamage`). False when the
+   * log is there but could not be read because its folder cannot be (a file in its place): nothing to replay, the
+   * store goes to memory. Throws when the log itself cannot be read.
+   */
+  private load(): boolean {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      if (code === 'ENOTDIR') {
+        this.toMemory(err as Error);
+        return false;
+      }
       throw err;
     }
-    const lines = text.split('\n');
     const pending = new Map<number, StoredMessage>();
     let dropped = 0;
-    lines.forEach((line, i) => {
+    const damaged: { line: number; text: string }[] = [];
+    let lastIntact: StoredMessage | undefined;
+    let putBytes = 0;
+    let puts = 0;
+    text.split('\n').forEach((line, i) => {
       if (line === '') return;
-      let r: LogLine;
-      try {
-        r = JSON.parse(line) as LogLine;
-      } catch {
-        if (i === lines.length - 1) return; // torn last write: that message was never acknowledged as stored
-        throw uniadError('OUTBOX_STORE', this.path, `line ${i + 1} is not a queue record`);
+      const r = parseRecord(line);
+      if (r === undefined) {
+        damaged.push({ line: i + 1, text: line });
+        return;
       }
       if ('dropped' in r) dropped += r.dropped;
       else if ('d' in r) {
         pending.delete(r.d);
         if (r.x) dropped++;
-      } else pending.set(r.k, { key: r.k, topic: r.t, payload: r.p });
+      } else {
+        const m = { key: r.k, topic: r.t, payload: r.p };
+        pending.set(r.k, m);
+        puts++;
+        putBytes += Buffer.byteLength(line) + 1;
+        if (damaged.length === 0) lastIntact = m;
+      }
     });
     for (const m of [...pending.values()].sort((a, b) => a.key - b.key)) this.memory.insert(m);
     this.memory.addDropped(dropped);
+    if (damaged.length > 0) this.reportDamage(damaged, puts === 0 ? 0 : putBytes / puts, lastIntact);
+    return true;
+  }
+
+  /** Sets the damaged lines aside (NUL runs counted, not copied) and says what was lost. */
+  private reportDamage(damaged: readonly { line: number; text: string }[], meanPutBytes: number, lastIntact: StoredMessage | undefined): void {
+    const bytes = damaged.reduce((sum, d) => sum + Buffer.byteLength(d.text) + 1, 0);
+    const zeroBytes = damaged.reduce((sum, d) => sum + (d.text.match(/\0/g)?.length ?? 0), 0);
+    const setAsideIn = join(this.options.dir, 'outbox.damaged');
+    const at = new Date().toISOString();
+    let written = true;
+    try {
+      appendFileSync(setAsideIn, damaged.map((d) => JSON.stringify({ at, file: this.path, line: d.line, text: d.text.replaceAll('\0', ''), zeroBytes: d.text.length - d.text.replaceAll('\0', '').length }) + '\n').join(''));
+    } catch {
+      written = false; // the report below still says what was lost
+    }
+    this.options.onDamage?.({
+      path: this.path,
+      lines: damaged.length,
+      bytes,
+      zeroBytes,
+      messagesLost: meanPutBytes > 0 ? Math.max(1, Math.round(bytes / meanPutBytes)) : damaged.length,
+      ...(lastIntact && { lastIntact }),
+      ...(written && { setAsideIn }),
+    });
   }
 
   /** Writes the drop count and the live messages to a new log, makes it durable, swaps it in; returns the descriptor to append to. */
   private rewrite(): number {
+    mkdirSync(this.options.dir, { recursive: true });
     const tmp = `${this.path}.tmp`;
     let body = this.memory.dropped > 0 ? JSON.stringify({ dropped: this.memory.dropped }) + '\n' : '';
     for (const m of this.memory.stream()) body += JSON.stringify({ k: m.key, t: m.topic, p: m.payload }) + '\n';

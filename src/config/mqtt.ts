@@ -93,5 +93,7 @@ export const mqtt = z
       .default({}),
     /** Seconds between the stats fields republished on the retained status topic. */
     statsIntervalSeconds: range(0.1, 3600, ' s', 'how often the retained status carries fresh stats; the dashboard shows them').default(10),
+    /** A broker that keeps the connection but acknowledges no publish this long is reconnected to (sinks/ack-watch.ts); default 15. */
+    ackTimeoutSeconds: range(1, 600, ' s', 'the connection is dropped and made again when a publish waits this long for its acknowledgement', true).optional(),
   })
   .strict();

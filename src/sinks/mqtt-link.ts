@@ -4,7 +4,8 @@
  * verdict publisher (verdict-publisher.ts) and the image publisher (image-publisher.ts) publish over it.
  *
  * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect, or `degraded` with every cause while
- *   `causes` (status-causes.ts) holds any (and `online` again when none is left); `offline` JSON on close(), and the
+ *   `causes` (status-causes.ts) holds any (and `online` again when none is left), republished on a change at most
+ *   twice a second (the latest state); `offline` JSON on close(), and the
  *   same `offline` as the last will, which the broker publishes when the connection dies without a DISCONNECT.
  * - Another process taking the connection with the same client id is noticed on the own status topic
  *   (twin-watch.ts).
@@ -15,6 +16,9 @@
  *   will is given anew with the CONNECT, the status and the retained messages are republished, the command and
  *   status subscriptions are made again, and the queue resends what the lost node had not acknowledged.
  *
+ * - A broker that keeps the connection open but acknowledges nothing for `ackTimeoutSeconds` (ack-watch.ts) is left:
+ *   the link drops the connection and reconnects (to the next node, when there are several), as if it had been lost.
+ *
  * Credentials never reach a log line: URLs are logged without user info, errors by message only.
  */
 import type { Socket } from 'node:net';
@@ -24,6 +28,7 @@ import type { Logger } from '../types.js';
 import { addressOptions, parseBrokerUrls, type BrokerAddress, type BrokerUrls } from './broker-url.js';
 import { connectOptions, type BrokerLogin, type ProtocolVersion } from './connect-options.js';
 import { degradedPayload, offlinePayload, onlinePayload, type NodeInfo, type StatusStats } from './payload.js';
+import { AckWatch } from './ack-watch.js';
 import { StatusCauses } from './status-causes.js';
 import { commandFilters, statusFilter, statusTopic } from './topics.js';
 import { watchForTwin } from './twin-watch.js';
@@ -34,6 +39,8 @@ export interface MqttLinkSettings extends BrokerLogin {
   readonly url?: BrokerUrls;
   /** Topics start with it (MQTT contract). */
   readonly prefix: string;
+  /** A connection with an acknowledgement owed this long is dropped and made again. Default 15. */
+  readonly ackTimeoutSeconds?: number;
 }
 
 export interface MqttLinkOptions {
@@ -65,6 +72,9 @@ export interface CommandMessage {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
+/** At most one status publish in this time (statusSoon). */
+const statusMinIntervalMs = 500;
+
 /** CONNACK refusals that retrying will not fix: 3.1.1 codes 4/5, MQTT 5 reason codes 0x86/0x87/0x8C. */
 const refusedCodes = new Set([4, 5, 134, 135, 140]);
 
@@ -86,6 +96,10 @@ export class MqttLink {
   /** Retained messages of the service (echoed thresholds, shadow summary): the latest of each, sent again on reconnect. */
   private readonly retained = new Map<string, string>();
   private readonly connectionListeners: ((connected: boolean) => void)[] = [];
+  private readonly acks = new AckWatch();
+  private lastStatusAt = -Infinity;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly ackCheck: NodeJS.Timeout;
 
   constructor(private readonly opts: MqttLinkOptions) {
     const { mqtt: cfg, info, logger } = opts;
@@ -102,7 +116,7 @@ export class MqttLink {
     this.status = statusTopic(cfg.prefix, info.node);
     this.causes = opts.causes ?? new StatusCauses();
     this.causes.onChange(() => {
-      if (this.client.connected) this.publishStatus();
+      this.statusSoon();
     });
 
     this.client = mqtt.connect({
@@ -130,6 +144,7 @@ export class MqttLink {
       // Nagle's algorithm would hold a verdict back until the broker acknowledged the one before (up to the 40 ms of
       // a delayed ACK on Linux): a QoS 1 stream of small messages is its worst case. TCP and TLS sockets have the switch.
       (this.client.stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true);
+      this.acks.connected();
       logger.info('mqtt: connected', { url: this.nodeUrl(addresses), queued: opts.queue?.size });
       this.publishStatus();
       for (const [topic, payload] of this.retained) this.sendRetained(topic, payload);
@@ -142,6 +157,27 @@ export class MqttLink {
     });
     this.client.on('offline', () => logger.warn('mqtt: broker unreachable, queueing verdicts', { url: this.url, queued: opts.queue?.size }));
     watchForTwin(this.client, { status: this.status, info, causes: this.causes, logger });
+    const ackTimeoutMs = (cfg.ackTimeoutSeconds ?? 15) * 1000;
+    this.ackCheck = setInterval(() => {
+      const overdueMs = this.acks.overdueMs();
+      if (overdueMs < ackTimeoutMs || !this.client.connected) return;
+      logger.warn('mqtt: the broker acknowledged nothing in time; reconnecting', { url: this.nodeUrl(addresses), overdueMs: Math.round(overdueMs), owed: this.acks.owed });
+      // as a lost connection: 'close' takes the in-flight messages back, the queue resends them after the reconnect
+      this.client.stream.destroy();
+    }, Math.min(1000, ackTimeoutMs / 4)).unref();
+  }
+
+  /** Every publish at QoS 1 goes through here, so that the ack watch sees it. */
+  private send(topic: string, payload: string | Buffer, options: IClientPublishOptions): Promise<void> {
+    if (!options.qos) return this.client.publishAsync(topic, payload, options).then(() => undefined);
+    const token = this.acks.sent();
+    return this.client.publishAsync(topic, payload, options).then(
+      () => this.acks.settled(token),
+      (err: unknown) => {
+        this.acks.settled(token);
+        throw err;
+      },
+    );
   }
 
   /** The URL of the node connected to now (or tried last): MQTT.js sets host and port for each attempt. */
@@ -174,30 +210,30 @@ export class MqttLink {
 
   /** Publishes now; resolves when the broker acknowledged it (QoS 1) or it was written (QoS 0). */
   publishAsync(topic: string, payload: string | Buffer, options: IClientPublishOptions): Promise<void> {
-    return this.client.publishAsync(topic, payload, options).then(() => undefined);
+    return this.send(topic, payload, options);
   }
 
   /** Publishes now, nobody waiting for the outcome. */
   publish(topic: string, payload: string | Buffer, options: IClientPublishOptions): void {
-    this.client.publish(topic, payload, options);
+    this.send(topic, payload, options).catch(() => undefined);
   }
 
   /** Replaces the stats fields of the retained status and republishes it when connected. */
   setStats(stats: StatusStats): void {
     this.statusStats = stats;
-    if (this.client.connected) this.publishStatus();
+    this.statusSoon();
   }
 
   /** The cameras (and their lines) or the model a reload changed: the status says so from now on. */
   setInfo(changed: Partial<Pick<NodeInfo, 'cameras' | 'lines' | 'model'>>): void {
     this.info = { ...this.info, ...changed };
-    if (this.client.connected) this.publishStatus();
+    this.statusSoon();
   }
 
   /** Names this node's dashboard page in its status from now on (known once the HTTP server listens). */
   setDashboardUrl(url: string): void {
     this.info = { ...this.info, dashboardUrl: url };
-    if (this.client.connected) this.publishStatus();
+    this.statusSoon();
   }
 
   /**
@@ -230,13 +266,29 @@ export class MqttLink {
     if (this.client.connected) subscribe();
   }
 
+  /**
+   * Republishes the status, at most one every `statusMinIntervalMs`: a change within it goes out when it has passed,
+   * as the latest state. Causes can flap many times a second (a verdict stored, the next refused while a stream
+   * elects its leader), and every retained status costs a clustered broker a replicated write.
+   */
+  private statusSoon(): void {
+    if (!this.client.connected || this.statusTimer !== undefined) return;
+    const wait = this.lastStatusAt + statusMinIntervalMs - performance.now();
+    if (wait <= 0) return this.publishStatus();
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      if (this.client.connected) this.publishStatus();
+    }, wait).unref();
+  }
+
   private publishStatus(): void {
+    this.lastStatusAt = performance.now();
     const { logger } = this.opts;
     const { info } = this;
     const causes = this.causes.list();
     const payload = causes.length === 0 ? onlinePayload(info, this.now(), this.statusStats) : degradedPayload(info, causes, this.now(), this.statusStats);
     const state = causes.length === 0 ? 'online' : 'degraded';
-    this.client.publishAsync(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state, error: err.message }));
+    this.send(this.status, payload, { qos: 1, retain: true }).catch((err: Error) => logger.warn('mqtt: could not publish status', { state, error: err.message }));
   }
 
   /**
@@ -265,7 +317,7 @@ export class MqttLink {
   publishResult(topic: string, payload: string, correlationData?: Buffer): void {
     if (!this.client.connected) return;
     const properties = this.protocolVersion === 5 && correlationData !== undefined ? { properties: { correlationData } } : {};
-    this.client.publishAsync(topic, payload, { qos: 1, retain: false, ...properties }).catch((err: Error) => this.opts.logger.warn('mqtt: could not publish a command result', { topic, error: err.message }));
+    this.send(topic, payload, { qos: 1, retain: false, ...properties }).catch((err: Error) => this.opts.logger.warn('mqtt: could not publish a command result', { topic, error: err.message }));
   }
 
   /** Deletes the broker's retained message on `topic` (an empty retained message, MQTT 3.1.1 §3.3.1.3). */
@@ -294,10 +346,10 @@ export class MqttLink {
 
   /**
    * Hands every message matching `filter` (a wildcard subscription) that `accepts` takes to `handler`, with its retain
-   * flag, subscribed at QoS 1 again on every connect (e.g. the fleet rollout and its statuses).
+   * flag, subscribed at QoS 1 again on every connect and until the broker takes it (e.g. the fleet rollout and its
+   * statuses).
    */
   onFilter(filter: string, accepts: (topic: string) => boolean, what: string, handler: (topic: string, payload: Buffer, retained: boolean) => void): void {
-    const subscribe = () => this.client.subscribeAsync(filter, { qos: 1 }).catch((err: Error) => this.opts.logger.error(`mqtt: could not subscribe to the ${what}`, { filter, error: err.message }));
     this.client.on('message', (topic, payload, packet) => {
       if (!accepts(topic)) return;
       try {
@@ -306,8 +358,7 @@ export class MqttLink {
         this.opts.logger.error(`mqtt: a message on the ${what} could not be handled`, { topic, bytes: payload.length, error: (err as Error).message });
       }
     });
-    this.client.on('connect', () => void subscribe());
-    if (this.client.connected) void subscribe();
+    this.keepSubscribed(filter, { qos: 1 }, `the ${what}`);
   }
 
   /** Publishes a retained QoS 1 message now if connected, and again after every reconnect (the latest per topic). */
@@ -317,7 +368,7 @@ export class MqttLink {
   }
 
   private sendRetained(topic: string, payload: string): void {
-    this.client.publishAsync(topic, payload, { qos: 1, retain: true }).catch((err: Error) => this.opts.logger.warn('mqtt: could not publish a retained message', { topic, error: err.message }));
+    this.send(topic, payload, { qos: 1, retain: true }).catch((err: Error) => this.opts.logger.warn('mqtt: could not publish a retained message', { topic, error: err.message }));
   }
 
   /**
@@ -327,6 +378,8 @@ export class MqttLink {
   async close(timeoutMs: number, settle: () => Promise<void> = async () => undefined): Promise<void> {
     const { logger } = this.opts;
     const { info } = this;
+    clearInterval(this.ackCheck);
+    clearTimeout(this.statusTimer);
     if (this.client.connected) {
       await Promise.race([settle(), delay(timeoutMs)]);
       await Promise.race([this.client.publishAsync(this.status, offlinePayload(info, 'closed', this.now()), { qos: 1, retain: true }), delay(timeoutMs)]).catch((err: Error) =>

@@ -161,8 +161,17 @@ describe('a fleet of 3 services on a 3-node NATS JetStream cluster', () => {
       const kind = `${msg}${error ? `: ${error.replace(/[0-9]+/g, 'N')}` : ''}${slow ? ' (slow)' : ''}`;
       logKinds[kind] = (logKinds[kind] ?? 0) + 1;
     }
+    // how each service's MQTT link went through the outages: its `mqtt:` log lines, counted by kind
+    const mqttKinds = services.map((s) => {
+      const kinds: Record<string, number> = {};
+      for (const l of s.logs.filter((l) => l.msg.startsWith('mqtt:'))) {
+        const kind = `${l.msg}${typeof l['error'] === 'string' ? `: ${l['error']}` : ''}`;
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+      }
+      return kinds;
+    });
     console.log(
-      `fleet: ${total} verdicts decided by ${boxes.length} services; consumers handled ${ids.length} (${consumers.map((c) => c.ids.length).join(' + ')}), ${all().size} distinct; consumer stats ${JSON.stringify(stats)}; consumer log lines ${JSON.stringify(logKinds)}; statuses read while a node was down ${JSON.stringify(readsWhileDown)}, afterwards ${JSON.stringify(afterwards)}`,
+      `fleet: ${total} verdicts decided by ${boxes.length} services; consumers handled ${ids.length} (${consumers.map((c) => c.ids.length).join(' + ')}), ${all().size} distinct; consumer stats ${JSON.stringify(stats)}; consumer log lines ${JSON.stringify(logKinds)}; statuses read while a node was down ${JSON.stringify(readsWhileDown)}, afterwards ${JSON.stringify(afterwards)}; services' MQTT log lines ${JSON.stringify(mqttKinds)}`,
     );
 
     expect(stops.map((s) => s.code)).toEqual([0, 0, 0]);

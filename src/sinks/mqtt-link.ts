@@ -5,8 +5,8 @@
  *
  * - `status/<node>` (QoS 1, retained): `online` JSON on every (re)connect, or `degraded` with every cause while
  *   `causes` (status-causes.ts) holds any (and `online` again when none is left), republished on a change at most
- *   twice a second (the latest state); `offline` JSON on close(), and the
- *   same `offline` as the last will, which the broker publishes when the connection dies without a DISCONNECT.
+ *   twice a second (the latest state); `offline` JSON on close(), and the same `offline` as the last will, which the
+ *   broker publishes when the connection dies without a DISCONNECT.
  * - Another process taking the connection with the same client id is noticed on the own status topic
  *   (twin-watch.ts).
  * - MQTT.js resends nothing after a drop: the in-flight messages are taken back from it on every close. The verdict
@@ -15,7 +15,6 @@
  *   reconnect (round robin from the one that was lost). Everything above happens again on the node it reaches: the
  *   will is given anew with the CONNECT, the status and the retained messages are republished, the command and
  *   status subscriptions are made again, and the queue resends what the lost node had not acknowledged.
- *
  * - A broker that keeps the connection open but acknowledges nothing for `ackTimeoutSeconds` (ack-watch.ts) is left:
  *   the link drops the connection and reconnects (to the next node, when there are several), as if it had been lost.
  *
@@ -25,10 +24,10 @@ import type { Socket } from 'node:net';
 import mqtt, { type IClientPublishOptions, type IClientSubscribeOptions, type MqttClient } from 'mqtt';
 import { uniadError } from '../errors.js';
 import type { Logger } from '../types.js';
+import { AckWatch } from './ack-watch.js';
 import { addressOptions, parseBrokerUrls, type BrokerAddress, type BrokerUrls } from './broker-url.js';
 import { connectOptions, type BrokerLogin, type ProtocolVersion } from './connect-options.js';
 import { degradedPayload, offlinePayload, onlinePayload, type NodeInfo, type StatusStats } from './payload.js';
-import { AckWatch } from './ack-watch.js';
 import { StatusCauses } from './status-causes.js';
 import { commandFilters, statusFilter, statusTopic } from './topics.js';
 import { watchForTwin } from './twin-watch.js';

@@ -133,12 +133,19 @@ describe('inference worker faults', () => {
     await sink.link.ready();
     const reload = { code: 'INFERENCE_FAILING', message: 'inference: 3 failures in a row, the last: reloading the model failed' };
     const nan = { code: 'NON_FINITE_OUTPUT', message: 'inference: model tiny@1.0.0 gives output that is not a finite number for camera cam1' };
+    // each change held longer than the status's half a second goes out (changes within it go out as the latest state,
+    // test/sinks/status-flap.test.ts)
+    await sub.waitFor(1, 'status/edge-h');
     causes.set(reload);
+    await sub.waitFor(2, 'status/edge-h');
     causes.set(nan);
+    await sub.waitFor(3, 'status/edge-h');
     causes.set(nan); // no change: not published again
     causes.clear('INFERENCE_FAILING');
+    await sub.waitFor(4, 'status/edge-h');
     causes.clear('NON_FINITE_OUTPUT');
     await sub.waitFor(5, 'status/edge-h');
+    await new Promise((r) => setTimeout(r, 700));
     expect(sub.json('status/edge-h').map((s) => [s['state'], s['causes']])).toEqual([
       ['online', undefined],
       ['degraded', [reload]],

@@ -304,11 +304,23 @@ describe('dashboard', () => {
     const mine = page.locator(`#rejects tbody tr[data-id="${id}"]`);
     await mine.locator('button.false-reject').click();
     const good = join(dir, 'state/dataset/bolt/train/good/0001.png');
-    // the row stays while newer rejects push the others out, with the service's answer
     await expect.poll(() => mine.locator('.result').textContent(), { timeout: 10_000 }).toBe(`in the dataset: ${good}, by op`);
     expect(await mine.locator('button.false-reject').isDisabled()).toBe(true);
     expect(readFileSync(good)).toEqual(readFileSync(join(findEvidence(join(dir, 'state/archive'), id)!, 'frame.png')));
     expect(JSON.parse(readFileSync(join(dir, 'state/dataset/feedback.jsonl'), 'utf8'))).toMatchObject({ by: 'op', verified: true, verdictId: id, kind: 'false-reject', file: good });
+    // while the pointer is on the table (it clicked there), newer rejects wait: the rows stay where they are
+    const held = async () => Number((await page.locator('#rejects-held').textContent())!.match(/^(\d+) newer rejects? waits? while the pointer is on the table$/)?.[1] ?? 0);
+    const rows = () => page.locator('#rejects tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset['id']));
+    await expect.poll(held, { timeout: 10_000 }).toBeGreaterThan(0);
+    const rowsWhileHeld = await rows();
+    const heldThen = await held();
+    await expect.poll(held, { timeout: 10_000 }).toBeGreaterThan(heldThen);
+    expect(await rows()).toEqual(rowsWhileHeld);
+    expect(rowsWhileHeld).toContain(id);
+    // the pointer leaves: they come in, pushing the others out, and the marked row stays with the service's answer
+    await page.mouse.move(0, 0);
+    await expect.poll(() => page.locator('#rejects-held').textContent(), { timeout: 10_000 }).toBe('');
+    await expect.poll(() => page.locator('#rejects tbody tr').first().getAttribute('data-id'), { timeout: 10_000 }).not.toBe(rowsWhileHeld[0]);
     await expect.poll(() => page.locator('#rejects tbody tr').count(), { timeout: 10_000 }).toBe(20);
     expect(await mine.count()).toBe(1);
   });

@@ -97,7 +97,36 @@ function prependRow(selector, cells, max, className = '', more = undefined) {
   while (tbody.rows.length > max && unmarked().length > 0) unmarked().at(-1).remove();
 }
 
+// While the pointer is on the rejects table, newer rejects wait instead of pushing its rows down: at a few rejects a
+// second a row moves under the pointer, and a click meant for one reject's button lands on another's.
+let pointerOnRejects = false;
+const heldRejects = [];
+let heldCount = 0;
+
+function holdRejectsUnderPointer() {
+  const table = document.querySelector('#rejects');
+  table.addEventListener('pointerenter', () => (pointerOnRejects = true));
+  table.addEventListener('pointerleave', () => {
+    pointerOnRejects = false;
+    heldCount = 0;
+    for (const v of heldRejects.splice(0)) addRejectRow(v);
+    showHeldRejects();
+  });
+}
+
+function showHeldRejects() {
+  // the line keeps its height when empty: appearing, it would move the table it is there to keep still
+  document.querySelector('#rejects-held').textContent =
+    heldCount === 0 ? '' : `${heldCount} newer ${heldCount === 1 ? 'reject waits' : 'rejects wait'} while the pointer is on the table`;
+}
+
 function addRejectRow(v) {
+  if (pointerOnRejects) {
+    heldCount += 1;
+    heldRejects.push(v);
+    if (heldRejects.length > maxRejectRows) heldRejects.shift();
+    return showHeldRejects();
+  }
   const cells = [clock.time(v.decidedAt), `${v.line}/${v.camera}`, v.product, v.seq, fmt(v.score), fmt(v.threshold), fmt(v.normalizedScore, 2), v.reason];
   prependRow('#rejects', cells, maxRejectRows, '', (tr) => {
     if (controls) {
@@ -301,6 +330,7 @@ async function start() {
     el.points.push(...points);
     if (points.length) el.lastDecidedAt = points[points.length - 1][0];
   }
+  holdRejectsUnderPointer();
   const last = await getJson('last-rejects.json');
   for (const v of [...last.rejects].reverse()) addRejectRow(v);
   for (const { verdict, picture } of Object.values(last.cameras)) {

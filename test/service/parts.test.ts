@@ -117,7 +117,9 @@ describe('parts in the service', () => {
     }
     // the tiny model scores these frames far above the default threshold: every part is rejected, on part/reject too
     expect(detected.every((p) => p.reject && p.reason === 'anomaly')).toBe(true);
-    expect(sub.json<PartVerdict>('part/reject').filter((p) => p.camera === 'washer').map((p) => p.id)).toEqual(detected.map((p) => p.id));
+    // part/reject is a message of its own, sent after the part's: it may arrive a moment later
+    const rejected = await until('the washer parts on part/reject', () => sub.json<PartVerdict>('part/reject').filter((p) => p.camera === 'washer'), (ps) => ps.length >= detected.length);
+    expect(rejected.map((p) => p.id)).toEqual(detected.map((p) => p.id));
   });
 
   it("should grab the next frames after a PLC's trigger for its part, once, and refuse a retained trigger", async () => {

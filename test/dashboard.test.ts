@@ -5,7 +5,7 @@
  * service's zone, on a 24-hour clock.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -304,14 +304,25 @@ describe('dashboard', () => {
     await page.locator('#rejects thead').hover();
     const id = (await row.getAttribute('data-id'))!;
     const mine = page.locator(`#rejects tbody tr[data-id="${id}"]`);
-    await mine.locator('button.false-reject').click();
     const good = join(dir, 'state/dataset/bolt/train/good/0001.png');
+    // the button asks first, naming the reject; a cancelled one sends nothing
+    const other = page.locator('#rejects tbody tr').nth(10);
+    await other.locator('button.false-reject').click();
+    expect(await other.getAttribute('data-confirming')).toBe('');
+    await other.locator('button.cancel-false-reject').click();
+    expect(await other.locator('button.false-reject').isVisible()).toBe(true);
+    expect(await other.getAttribute('data-confirming')).toBeNull();
+    await mine.locator('button.false-reject').click();
+    const [lineCamera, seq] = await Promise.all([mine.locator('td').nth(1).textContent(), mine.locator('td').nth(3).textContent()]);
+    expect(await mine.locator('.confirm-what').textContent()).toMatch(new RegExp(`^${lineCamera} #${seq}, score \\d+\\.\\d{4}: a good part\\? $`));
+    expect(existsSync(join(dir, 'state/dataset/feedback.jsonl'))).toBe(false);
+    await mine.locator('button.confirm-false-reject').click();
     await expect.poll(() => mine.locator('.result').textContent(), { timeout: 10_000 }).toBe(`in the dataset: ${good}, by op`);
     expect(await mine.locator('button.false-reject').isDisabled()).toBe(true);
     expect(readFileSync(good)).toEqual(readFileSync(join(findEvidence(join(dir, 'state/archive'), id)!, 'frame.png')));
     expect(JSON.parse(readFileSync(join(dir, 'state/dataset/feedback.jsonl'), 'utf8'))).toMatchObject({ by: 'op', verified: true, verdictId: id, kind: 'false-reject', file: good });
     // while the pointer is on the table (it clicked there), newer rejects wait: the rows stay where they are
-    const held = async () => Number((await page.locator('#rejects-held').textContent())!.match(/^(\d+) newer rejects? waits? while the pointer is on the table$/)?.[1] ?? 0);
+    const held = async () => Number((await page.locator('#rejects-held').textContent())!.match(/^(\d+) newer rejects? waits?: the table holds still while you point at it or confirm a false reject$/)?.[1] ?? 0);
     const rows = () => page.locator('#rejects tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset['id']));
     await expect.poll(held, { timeout: 10_000 }).toBeGreaterThan(0);
     const rowsWhileHeld = await rows();

@@ -97,31 +97,41 @@ function prependRow(selector, cells, max, className = '', more = undefined) {
   while (tbody.rows.length > max && unmarked().length > 0) unmarked().at(-1).remove();
 }
 
-// While the pointer is on the rejects table, newer rejects wait instead of pushing its rows down: at a few rejects a
-// second a row moves under the pointer, and a click meant for one reject's button lands on another's.
+// While the pointer is on the rejects table, or a false reject in it waits for the operator's confirmation, newer
+// rejects wait instead of pushing its rows down: at a few rejects a second a row moves under the pointer, and a click
+// meant for one reject's button lands on another's.
 let pointerOnRejects = false;
 const heldRejects = [];
 let heldCount = 0;
 
+const rejectsHeld = () => pointerOnRejects || document.querySelector('#rejects tr[data-confirming]') !== null;
+
 function holdRejectsUnderPointer() {
   const table = document.querySelector('#rejects');
-  table.addEventListener('pointerenter', () => (pointerOnRejects = true));
-  table.addEventListener('pointerleave', () => {
-    pointerOnRejects = false;
+  const release = () => {
+    if (rejectsHeld()) return;
     heldCount = 0;
     for (const v of heldRejects.splice(0)) addRejectRow(v);
     showHeldRejects();
+  };
+  table.addEventListener('pointerenter', () => (pointerOnRejects = true));
+  table.addEventListener('pointerleave', () => {
+    pointerOnRejects = false;
+    release();
   });
+  // a confirmation answered or withdrawn (the buttons' own handlers ran first)
+  table.addEventListener('click', release);
+  table.addEventListener('confirm-ended', release);
 }
 
 function showHeldRejects() {
   // the line keeps its height when empty: appearing, it would move the table it is there to keep still
   document.querySelector('#rejects-held').textContent =
-    heldCount === 0 ? '' : `${heldCount} newer ${heldCount === 1 ? 'reject waits' : 'rejects wait'} while the pointer is on the table`;
+    heldCount === 0 ? '' : `${heldCount} newer ${heldCount === 1 ? 'reject waits' : 'rejects wait'}: the table holds still while you point at it or confirm a false reject`;
 }
 
 function addRejectRow(v) {
-  if (pointerOnRejects) {
+  if (rejectsHeld()) {
     heldCount += 1;
     heldRejects.push(v);
     if (heldRejects.length > maxRejectRows) heldRejects.shift();

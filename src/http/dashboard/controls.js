@@ -6,6 +6,8 @@
 
 /** How long a command waits for its answer before the page says it was not answered. */
 export const answerMs = 5000;
+/** How long a false reject's confirmation waits for the operator before it is withdrawn. */
+export const confirmMs = 30_000;
 
 function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
@@ -92,16 +94,46 @@ export function operatorControls({ send, clock }) {
       container.append(form);
     },
 
-    /** A button in a reject's row that marks it a false reject: its frame joins the product's good images. */
+    /**
+     * A button in a reject's row that marks it a false reject: its frame joins the product's good images. It asks
+     * first, naming the reject: a defect taken for a good image teaches the model that defect, and on a busy table (or
+     * a touch panel) the row under a click may not be the one the operator looked at. The row is marked
+     * `data-confirming` while it asks (the page holds the table still meanwhile); unanswered, it stops asking after
+     * `confirmMs`.
+     */
     falseRejectButton(verdict, cam, container) {
       const button = el('button', { type: 'button', class: 'false-reject', title: 'a good part: its frame joins the good images of the next training' }, 'False reject');
+      const ask = el('span', { class: 'confirm', hidden: '' });
+      const what = el('span', { class: 'confirm-what' }, `${verdict.line}/${verdict.camera} #${verdict.seq}, score ${Number(verdict.score).toFixed(4)}: a good part? `);
+      const yes = el('button', { type: 'button', class: 'confirm-false-reject' }, 'Add to good images');
+      const no = el('button', { type: 'button', class: 'cancel-false-reject' }, 'Cancel');
+      ask.append(what, yes, no);
       const { result, show } = output();
-      container.append(button, result);
+      container.append(button, ask, result);
+      let asking;
+      const asked = () => {
+        clearTimeout(asking);
+        ask.hidden = true;
+        button.hidden = false;
+        delete container.closest('tr')?.dataset.confirming;
+      };
       const again = () => {
         button.disabled = false;
         delete button.dataset.sent;
       };
       button.addEventListener('click', () => {
+        button.hidden = true;
+        ask.hidden = false;
+        const row = container.closest('tr');
+        if (row) row.dataset.confirming = '';
+        asking = setTimeout(() => {
+          asked();
+          container.dispatchEvent(new Event('confirm-ended', { bubbles: true }));
+        }, confirmMs);
+      });
+      no.addEventListener('click', asked);
+      yes.addEventListener('click', () => {
+        asked();
         const done = (r) => {
           if (r.result === 'accepted') return show(`in the dataset: ${r.inForce.file}, by ${r.by ?? '?'}`, 'applied');
           again();

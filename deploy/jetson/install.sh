@@ -14,12 +14,13 @@
 #   install.sh bundle  [--out DIR] [--onnxruntime DIST]  on a build machine of the target architecture, after npm ci;
 #                                                        DIST: build-onnxruntime.sh's dist-<version> folder or its
 #                                                        built js/node (arm64: found in ~/.cache/uniad-edge by default)
-#   install.sh install [--bundle FILE] [--start] [--onnxruntime DIST]
+#   install.sh install [--bundle FILE] [--start [--settle SECONDS]] [--onnxruntime DIST]
 #                                                        first install (builds a bundle from this checkout if none given);
 #                                                        does not start the service: edit the config, check it, enable
 #                                                        it (the steps are printed). --start checks the config as the
 #                                                        service user and enables and starts the service only if it
-#                                                        passes (a config written beforehand: image builds)
+#                                                        passes, then watches it stay active for --settle seconds
+#                                                        (30) (a config written beforehand: image builds)
 #   install.sh upgrade --bundle FILE [--settle SECONDS] [--onnxruntime DIST]
 #                                                        switch to a new release; rolls back if it does not become ready
 #   install.sh rollback                                  back to the previous release

@@ -200,7 +200,8 @@ describe('install.sh', () => {
     expect(systemctlLog()).not.toMatch(/^(enable|start|restart)\b/m);
 
     writeFileSync(config, installed.replace(/^( {2}path: )\/var\/lib/m, `$1${join(root, 'var/lib')}`));
-    const { stdout } = await sh(['install', '--root', root, '--bundle', bundle, '--start'], withSystemctl());
+    // --settle 1: the unit is watched for a second, not the 30 s a box waits (the stub's service is always active)
+    const { stdout } = await sh(['install', '--root', root, '--bundle', bundle, '--start', '--settle', '1'], withSystemctl());
     expect(stdout).toContain('config and model OK: 5 camera(s), model uniad-demo@0.2.0 on cpu');
     expect(stdout).toContain('install.sh: uniad-edge checked, enabled and started');
     expect(systemctlLog()).toMatch(/^daemon-reload\nenable uniad-edge\nrestart uniad-edge\nis-active --quiet uniad-edge\n/);

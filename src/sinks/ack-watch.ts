@@ -3,8 +3,8 @@
  * is sent and forgotten when it is acknowledged or fails (a closed connection fails all of them).
  *
  * Why: a broker can keep a connection open and answer its keepalive pings while it acknowledges no publish — seen
- * on nats-server 2.9 after a peer of its cluster was killed, where a node kept a client connected for minutes with
- * every status publish unacknowledged. MQTT.js never gives such a connection up, and the verdict queue's window
+ * on nats-server 2.9 after a peer of its cluster was killed, where a node kept a client connected with its status
+ * publishes unacknowledged for 15 s and more (docs/fleet.md). MQTT.js never gives such a connection up, and the verdict queue's window
  * fills behind the unacknowledged messages: nothing would be delivered until the process restarts. The link
  * (mqtt-link.ts) asks `overdueMs()` and reconnects past its limit. Pure apart from the injected clock.
  */

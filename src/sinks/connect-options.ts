@@ -57,9 +57,9 @@ export function connectOptions(s: ConnectSettings): IClientOptions {
     // the offline queue (outbox) owns redelivery of verdicts; the broker need not keep a session for us
     clean: true,
     reconnectPeriod: s.reconnectPeriodMs ?? 1000,
-    // MQTT.js stops reconnecting for good after a CONNACK that refuses; a nats-server node answers "server
-    // unavailable" for seconds while its cluster recovers from a dead peer. A refusal at the first connect still
-    // ends the start (mqtt-link.ts ready()); later ones are logged and tried again like a broker that is down.
+    // MQTT.js stops reconnecting for good after a CONNACK that refuses, even with "server unavailable" (3.1.1 return
+    // code 3: the service is unavailable for now). A refusal at the first connect still ends the start (mqtt-link.ts
+    // ready()); later ones are logged and tried again like a broker that is down.
     reconnectOnConnackError: true,
     connectTimeout: 10_000,
     // heatmaps are QoS 0 and only worth sending live: never let MQTT.js buffer them while offline

@@ -1,8 +1,9 @@
 /**
  * Two ways a broker keeps verdicts from going out without closing the door for good, on a real aedes broker whose
- * hooks play the part (what nats-server 2.9 did after a peer of its cluster was killed, docs/fleet.md):
- * - it keeps the connection open and answers pings but acknowledges no publish: the link gives the connection up
- *   after `mqtt.ackTimeoutSeconds` and the queue resends on the next one;
+ * hooks play the part:
+ * - it keeps the connection open and answers pings but acknowledges no publish (what a nats-server 2.9 node did after
+ *   a peer of its cluster was killed, docs/fleet.md): the link gives the connection up after `mqtt.ackTimeoutSeconds`
+ *   and the queue resends on the next one;
  * - it refuses connections for a while with CONNACK "server unavailable": the link keeps trying (MQTT.js alone
  *   stops reconnecting for good after a refusal).
  * Either way every verdict arrives, once.

@@ -306,7 +306,7 @@ describe('dashboard', () => {
     const mine = page.locator(`#rejects tbody tr[data-id="${id}"]`);
     const good = join(dir, 'state/dataset/bolt/train/good/0001.png');
     // the button asks first, naming the reject; a cancelled one sends nothing
-    const other = page.locator('#rejects tbody tr').nth(10);
+    const other = page.locator(`#rejects tbody tr[data-id="${(await page.locator('#rejects tbody tr').nth(10).getAttribute('data-id'))!}"]`);
     await other.locator('button.false-reject').click();
     expect(await other.getAttribute('data-confirming')).toBe('');
     await other.locator('button.cancel-false-reject').click();

@@ -19,16 +19,8 @@ import { minHeldOutImages, minTrainImages } from '../training/split.js';
 import type { RgbImage } from '../geometry/letterbox.js';
 import type { Crop, Logger } from '../types.js';
 import { command } from './command.js';
-import { loggerAt, logLevelOption } from './options.js';
+import { loggerAt, logLevelOption, numberValue, whole } from './options.js';
 
-function number(option: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw uniadError('USAGE', `--${option} must be ${what}, got "${value}"`);
-  return n;
-}
-
-const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 const share = (n: number) => n >= 0 && n <= 1;
 const level = (n: number) => n >= 0 && n <= 255;
 
@@ -127,16 +119,16 @@ export const collect = command({
     const logger = loggerAt(values['log-level'], 'warn');
     const data = resolve(values.data);
     if (values.product !== undefined) checkProductName(values.product, '--product');
-    const target = number('count', values.count, 100, whole(1), 'a whole number >= 1');
-    const maxFrames = number('max-frames', values['max-frames'], 20 * target, whole(1), 'a whole number >= 1');
+    const target = numberValue('count', values.count, 100, whole(1), 'a whole number >= 1');
+    const maxFrames = numberValue('max-frames', values['max-frames'], 20 * target, whole(1), 'a whole number >= 1');
     const limits: GateLimits = {
-      minFocus: number('min-focus', values['min-focus'], defaultGateLimits.minFocus, (n) => n >= 0, 'a number >= 0'),
-      minMean: number('min-mean', values['min-mean'], defaultGateLimits.minMean, level, 'a grey level 0-255'),
-      maxMean: number('max-mean', values['max-mean'], defaultGateLimits.maxMean, level, 'a grey level 0-255'),
-      maxClipped: number('max-clipped', values['max-clipped'], defaultGateLimits.maxClipped, share, 'a share from 0 to 1'),
-      minContrast: number('min-contrast', values['min-contrast'], defaultGateLimits.minContrast, (n) => n >= 0, 'a number >= 0'),
-      minChanged: number('min-changed', values['min-changed'], defaultGateLimits.minChanged, share, 'a share from 0 to 1'),
-      maxDuplicateDistance: number('duplicate-distance', values['duplicate-distance'], defaultGateLimits.maxDuplicateDistance, (n) => n >= -1 && n <= 255, 'a number of grey levels from 0 to 255, or -1 (off)'),
+      minFocus: numberValue('min-focus', values['min-focus'], defaultGateLimits.minFocus, (n) => n >= 0, 'a number >= 0'),
+      minMean: numberValue('min-mean', values['min-mean'], defaultGateLimits.minMean, level, 'a grey level 0-255'),
+      maxMean: numberValue('max-mean', values['max-mean'], defaultGateLimits.maxMean, level, 'a grey level 0-255'),
+      maxClipped: numberValue('max-clipped', values['max-clipped'], defaultGateLimits.maxClipped, share, 'a share from 0 to 1'),
+      minContrast: numberValue('min-contrast', values['min-contrast'], defaultGateLimits.minContrast, (n) => n >= 0, 'a number >= 0'),
+      minChanged: numberValue('min-changed', values['min-changed'], defaultGateLimits.minChanged, share, 'a share from 0 to 1'),
+      maxDuplicateDistance: numberValue('duplicate-distance', values['duplicate-distance'], defaultGateLimits.maxDuplicateDistance, (n) => n >= -1 && n <= 255, 'a number of grey levels from 0 to 255, or -1 (off)'),
     };
     checkDatasetFolder(data);
     const { frames, source, products, size } = frameSource(values, logger);

@@ -56,3 +56,14 @@ export function secondsValue(option: string, value: string | undefined, min: num
   if (!Number.isFinite(seconds) || seconds < min || seconds > max) throw uniadError('USAGE', `${option} must be ${min} to ${max} seconds, got "${value}"`);
   return seconds;
 }
+
+/** `--<option>` as a number that `ok` accepts (`what` says which, in the error); `fallback` when absent (collect, train). */
+export function numberValue(option: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw uniadError('USAGE', `--${option} must be ${what}, got "${value}"`);
+  return n;
+}
+
+/** For numberValue: a whole number >= `min`. */
+export const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;

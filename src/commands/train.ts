@@ -3,7 +3,7 @@ import { progressBar } from '../calibrate/progress.js';
 import { uniadError } from '../errors.js';
 import { trainModel } from '../training/train.js';
 import { command } from './command.js';
-import { loggerAt, logLevelOption, threadsValue } from './options.js';
+import { loggerAt, logLevelOption, numberValue, threadsValue, whole } from './options.js';
 
 /** What `--backbone` names: the preset that trains it (models/uniad/configs.py) and its registry name. */
 const backbones = {
@@ -16,14 +16,6 @@ type BackboneName = keyof typeof backbones;
 
 const presets = ['mobilenet', 'mobilenet-fine', 'fusion', 'fusion-ms', 'cpu', 'paper', 'tiny'] as const;
 
-function number(option: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw uniadError('USAGE', `--${option} must be ${what}, got "${value}"`);
-  return n;
-}
-
-const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 const rate = (n: number) => n > 0 && n < 1;
 
 /** A version that sorts by when the model was trained: 20261206-2031 (UTC). */
@@ -72,7 +64,7 @@ export const train = command({
     }
     if (values.holdout !== undefined && values['calibration-images'] !== undefined) throw uniadError('USAGE', 'give --holdout R or --calibration-images DIR, not both');
     if (values.device !== undefined && values.device !== 'cpu' && values.device !== 'cuda') throw uniadError('USAGE', `--device must be cpu or cuda, got "${values.device}"`);
-    const epochs = number('epochs', values.epochs, 50, whole(1), 'a whole number >= 1');
+    const epochs = numberValue('epochs', values.epochs, 50, whole(1), 'a whole number >= 1');
     const threads = threadsValue(values.threads);
     const result = await trainModel({
       data: values.data,
@@ -84,16 +76,16 @@ export const train = command({
       ...(values.weights !== undefined ? { weights: values.weights } : {}),
       recipe: {
         epochs,
-        batchSize: number('batch-size', values['batch-size'], 16, whole(1), 'a whole number >= 1'),
-        lr: number('lr', values.lr, 1e-3, (n) => n > 0, 'a positive number'),
-        lrStep: number('lr-step', values['lr-step'], Math.max(1, Math.round(0.8 * epochs)), whole(1), 'a whole number >= 1'),
-        seed: number('seed', values.seed, 0, whole(0), 'a whole number >= 0'),
+        batchSize: numberValue('batch-size', values['batch-size'], 16, whole(1), 'a whole number >= 1'),
+        lr: numberValue('lr', values.lr, 1e-3, (n) => n > 0, 'a positive number'),
+        lrStep: numberValue('lr-step', values['lr-step'], Math.max(1, Math.round(0.8 * epochs)), whole(1), 'a whole number >= 1'),
+        seed: numberValue('seed', values.seed, 0, whole(0), 'a whole number >= 0'),
       },
-      holdout: number('holdout', values.holdout, 0.2, rate, 'a share between 0 and 1, e.g. 0.2'),
+      holdout: numberValue('holdout', values.holdout, 0.2, rate, 'a share between 0 and 1, e.g. 0.2'),
       ...(values['calibration-images'] !== undefined ? { calibrationImages: values['calibration-images'] } : {}),
-      targetFalseReject: number('target-false-reject', values['target-false-reject'], 0.01, rate, 'a rate between 0 and 1, e.g. 0.01'),
-      ...(values['val-data'] !== undefined ? { validation: { data: values['val-data'], every: number('eval-every', values['eval-every'], 5, whole(1), 'a whole number >= 1') } } : {}),
-      nproc: number('nproc', values.nproc, 1, whole(1), 'a whole number >= 1'),
+      targetFalseReject: numberValue('target-false-reject', values['target-false-reject'], 0.01, rate, 'a rate between 0 and 1, e.g. 0.01'),
+      ...(values['val-data'] !== undefined ? { validation: { data: values['val-data'], every: numberValue('eval-every', values['eval-every'], 5, whole(1), 'a whole number >= 1') } } : {}),
+      nproc: numberValue('nproc', values.nproc, 1, whole(1), 'a whole number >= 1'),
       ...(values.device !== undefined ? { device: values.device } : {}),
       ...(threads !== undefined && threads > 0 ? { threads } : {}),
       python: values.python ?? '/usr/bin/python3',
